@@ -13,8 +13,8 @@ from temporalio.worker import Worker
 
 from activities.notifications import LogNotifier, NotificationActivities, Notifier
 from activities.planning import compute_plan_activity
-from config import AppConfig, load_config
-from logging_setup import configure_logging
+from pathway_runtime.config import AppConfig, load_config
+from pathway_runtime.logs import configure_logging
 from workflows.gateway import connect
 from workflows.patient_pathway import PatientPathwayWorkflow
 

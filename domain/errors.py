@@ -11,3 +11,7 @@ class EventRefused(PathwayError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class PathwayEnded(EventRefused):
+    """The patient's follow-up has ended (`follow_up_ended`): the pathway takes no more events."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -182,24 +182,7 @@ class EventRetracted(_Event):
 
 
 ClinicalEvent = Annotated[
-    Union[
-        DiagnosisRecorded,
-        TreatmentStarted,
-        TreatmentSwitched,
-        TreatmentStopped,
-        MriPerformed,
-        VisitCompleted,
-        EdssRecorded,
-        TreatmentValidated,
-        CrcInformed,
-        EtpAssessed,
-        EtpReferralProposed,
-        MriRhythmSet,
-        SurveillanceEnded,
-        CareTeamAssigned,
-        FollowUpEnded,
-        EventRetracted,
-    ],
+    DiagnosisRecorded | TreatmentStarted | TreatmentSwitched | TreatmentStopped | MriPerformed | VisitCompleted | EdssRecorded | TreatmentValidated | CrcInformed | EtpAssessed | EtpReferralProposed | MriRhythmSet | SurveillanceEnded | CareTeamAssigned | FollowUpEnded | EventRetracted,
     Field(discriminator="type"),
 ]
 
@@ -234,7 +217,9 @@ def describe_errors(error: ValidationError) -> list[dict[str, str]]:
         location = [str(part) for part in item["loc"]]
         if location and location[0] in EVENT_TYPES:
             location = location[1:]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             location = ["type"]
-        described.append({"field": ".".join(location) or "(event)", "message": item["msg"]})
+            message = f"missing or unknown event type; expected one of: {', '.join(EVENT_TYPES)}"
+        described.append({"field": ".".join(location) or "(event)", "message": message})
     return described

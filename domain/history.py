@@ -7,9 +7,9 @@ occurred on or before it, in clinical-date order (ties: order of receipt). A dup
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 from domain.calendar import add_months
 from domain.events import (
@@ -48,8 +48,11 @@ def select_events(
             unique.append(event)
     by_id = {e.event_id: e for e in unique}
 
+    receipt = {e.event_id: i for i, e in enumerate(unique)}
+    in_clinical_order = sorted(unique, key=lambda e: (e.occurred_on, receipt[e.event_id]))
+
     retracted: set[str] = set()
-    for event in unique:
+    for event in in_clinical_order:  # so retraction anomalies do not depend on the order of receipt
         if not isinstance(event, EventRetracted):
             continue
         if not settings.retractions_apply_to_past_views and event.occurred_on > as_of:
@@ -62,12 +65,10 @@ def select_events(
         else:
             retracted.add(target.event_id)
 
-    receipt = {e.event_id: i for i, e in enumerate(unique)}
     applicable = [
-        e for e in unique
+        e for e in in_clinical_order
         if not isinstance(e, EventRetracted) and e.event_id not in retracted and e.occurred_on <= as_of
     ]
-    applicable.sort(key=lambda e: (e.occurred_on, receipt[e.event_id]))
     return Selection(events=tuple(applicable), anomalies=tuple(anomalies))
 
 
@@ -167,6 +168,7 @@ class _Folder:
         self.settings = settings
         self.result = Timeline()
         self.ever_treated = False
+        self.closed = False
 
     def apply(self, event: ClinicalEvent) -> None:
         t = self.result
@@ -256,21 +258,27 @@ class _Folder:
     def close_day(self, day: date) -> None:
         """Stages are decided at the end of each clinical day, so same-day changes collapse."""
         t = self.result
+        if self.closed:
+            return
         stage = self._stage_now()
         current = t.current_stage
-        if current is not None and t.ended is not None:
-            t.stages[-1] = StagePeriod(current.stage, current.start, end=t.ended.occurred_on)
-            self._end_open_tracks(t.ended.occurred_on)
-            if t.current_episode is not None:
-                ep = t.current_episode
-                t.episodes[-1] = Episode(ep.molecule, ep.start, ep.start_event_id, end=t.ended.occurred_on)
-            return
-        if current is not None and current.stage == stage:
-            return  # same stage across a switch: stage-scoped rules (R10, R18) continue
-        if current is not None:
-            t.stages[-1] = StagePeriod(current.stage, current.start, end=day)
-        if stage is not None:
-            t.stages.append(StagePeriod(stage, day))
+        if current is None or current.stage != stage:  # same stage across a switch: R10, R18 continue
+            if current is not None:
+                t.stages[-1] = StagePeriod(current.stage, current.start, end=day)
+            if stage is not None:
+                t.stages.append(StagePeriod(stage, day))
+        if t.ended is not None:
+            self._close_everything(t.ended.occurred_on)
+
+    def _close_everything(self, on: date) -> None:
+        t = self.result
+        self.closed = True
+        if t.current_stage is not None:
+            t.stages[-1] = StagePeriod(t.stages[-1].stage, t.stages[-1].start, end=on)
+        if t.current_episode is not None:
+            ep = t.current_episode
+            t.episodes[-1] = Episode(ep.molecule, ep.start, ep.start_event_id, end=on)
+        self._end_open_tracks(on)
 
     def _end_open_tracks(self, on: date) -> None:
         for i, track in enumerate(self.result.tracks):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from domain.events import ClinicalEvent
@@ -45,7 +45,7 @@ def compute_plan(
     return Plan(
         patient_ref=patient_ref,
         as_of=day,
-        stage=timeline.current_stage.stage if timeline.current_stage else None,
+        stage=_stage(timeline),
         tracks=tuple(sorted({t.track for t in timeline.tracks if t.end is None})),
         molecule=timeline.current_episode.molecule if timeline.current_episode else None,
         care_team=CareTeam(neurologist_id=timeline.care_team.neurologist_id, centre_id=timeline.care_team.centre_id)
@@ -57,6 +57,15 @@ def compute_plan(
         ended=timeline.ended.reason if timeline.ended else None,
         events_applied=len(selection.events),
     )
+
+
+def _stage(timeline: Timeline):
+    """The current stage; once follow-up has ended, the last one (the plan says `ended`)."""
+    if timeline.current_stage is not None:
+        return timeline.current_stage.stage
+    if timeline.ended is not None and timeline.stages:
+        return timeline.stages[-1].stage
+    return None
 
 
 def _drafts(ctx: RuleContext) -> list[Draft]:

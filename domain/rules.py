@@ -8,9 +8,9 @@ end up in log lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import Callable
 
 from domain import acts as A
 from domain.calendar import add_days, add_months

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Callable, Sequence
 
 from domain.acts import Act
 from domain.calendar import add_months

@@ -3,8 +3,9 @@ Used by the CLI now and by the HTTP API later."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 from temporalio.client import (
     Client,
@@ -13,9 +14,9 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.errors import EventRefused
+from domain.errors import EventRefused, PathwayEnded
 from domain.events import ClinicalEvent
 from domain.plan import Plan
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
@@ -36,8 +37,13 @@ async def connect(address: str, namespace: str = "default") -> Client:
 
 
 def update_id_for(events: Sequence[ClinicalEvent]) -> str:
-    """Same events, same update id: Temporal returns the first answer to a resend."""
-    return "events-" + ",".join(e.event_id for e in events)[:200]
+    """Same events (ids and payloads), same update id: Temporal answers a resend with the
+    first answer. A reused event_id with another payload gets a new id, so the workflow's
+    validator sees it and refuses it."""
+    digest = hashlib.sha256()
+    for event in events:
+        digest.update(event.model_dump_json().encode())
+    return f"events-{digest.hexdigest()}"
 
 
 async def submit_events(
@@ -69,10 +75,21 @@ async def submit_events(
             start_workflow_operation=start,
             id=update_id_for(events),
         )
+    except WorkflowAlreadyStartedError:
+        await _consume_start_failure(start)
+        raise PathwayEnded(f"the pathway of patient {patient_ref} has ended; no further event is taken") from None
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
         raise EventRefused(message) from None
+
+
+async def _consume_start_failure(start: WithStartWorkflowOperation) -> None:
+    """The start operation holds the same failure; read it so asyncio does not warn."""
+    try:
+        await start.workflow_handle()
+    except WorkflowAlreadyStartedError:
+        pass
 
 
 async def fetch_plan(client: Client, patient_ref: str, as_of: date | None = None) -> Plan:

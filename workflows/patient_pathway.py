@@ -146,7 +146,7 @@ class PatientPathwayWorkflow:
             summary = self._describe_next(next_at)
         try:
             await workflow.wait_condition(lambda: self._plan_changed, timeout=timeout, timeout_summary=summary)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _describe_next(self, at) -> str:

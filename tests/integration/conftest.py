@@ -14,9 +14,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
-from workflows.messages import ReminderMessage
 from worker import build_worker
-
+from workflows.messages import ReminderMessage
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -20,6 +20,7 @@ from domain.plan import Plan
 from domain.planner import local_date
 from workflows.gateway import fetch_plan, fetch_sent_reminders, submit_events
 from workflows.messages import PlanSummary, SentReminder, workflow_id_for
+from workflows.patient_pathway import PatientPathwayWorkflow
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -37,7 +38,7 @@ class Scenario:
     @property
     def handle(self) -> WorkflowHandle:
         if self._handle is None:
-            self._handle = self.client.get_workflow_handle(workflow_id_for(self.patient_ref))
+            self._handle = self.client.get_workflow_handle_for(PatientPathwayWorkflow.run, workflow_id_for(self.patient_ref))
         return self._handle
 
     async def today(self) -> date:

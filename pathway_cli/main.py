@@ -1,0 +1,153 @@
+"""`pathway`: the engineers' command line.
+
+    pathway dev                      Temporal dev server + worker, UI address printed
+    pathway submit events.json       send events (a file, or - for stdin)
+    pathway plan P-0001 [--json]     show a patient's plan
+    pathway reminders P-0001         reminders sent so far
+    pathway rules                    the rules table
+    pathway worker                   the worker alone (TEMPORAL_ADDRESS)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from pydantic import TypeAdapter
+from temporalio.service import RPCError
+
+from domain.errors import EventRefused
+from domain.events import PATIENT_REF_PATTERN
+from domain.planner import local_date
+from pathway_cli.inputs import InvalidInput, by_patient, parse_events_text
+from pathway_cli.render import render_plan, render_reminders, render_rules, render_summary
+from pathway_runtime.config import ConfigError, load_config
+from pathway_runtime.logs import configure_logging
+from workflows.gateway import connect, fetch_plan, fetch_sent_reminders, submit_events
+
+EXIT_INVALID = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pathway", description="MS follow-up pathway engine (CRC SEP Marseille).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run a local Temporal dev server and the worker")
+    dev.add_argument("--data-dir", default=".pathway", type=Path, help="where the server's database lives (default .pathway)")
+    dev.add_argument("--port", default=7233, type=int, help="Temporal gRPC port (default 7233)")
+    dev.add_argument("--ui-port", default=8233, type=int, help="Temporal Web UI port (default 8233)")
+
+    submit = commands.add_parser("submit", help="send clinical events (JSON: one event, a list, or {\"events\": [...]})")
+    submit.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")
+    submit.add_argument("--json", action="store_true", help="print the plan summaries as JSON")
+
+    plan = commands.add_parser("plan", help="show a patient's care plan")
+    plan.add_argument("patient_ref")
+    plan.add_argument("--as-of", type=date.fromisoformat, help="the plan on that date (YYYY-MM-DD); default today")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    reminders = commands.add_parser("reminders", help="reminders sent for a patient")
+    reminders.add_argument("patient_ref")
+    reminders.add_argument("--json", action="store_true")
+
+    commands.add_parser("rules", help="print the rules table (R1-R20, molecules, tracks)")
+    commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS")
+    return parser
+
+
+def main() -> None:
+    """Console entry point. Exits with `os._exit` after flushing: at interpreter
+    finalization the Temporal SDK's Rust threads can abort the process
+    (PyGILState_Release, exit 134), which would hide the command's real exit code."""
+    code = run(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"pathway: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    configure_logging(config.log_format, config.log_level)
+    if args.command == "dev":
+        from pathway_cli.dev import main_dev
+
+        return main_dev(config, args.data_dir, args.port, args.ui_port)
+    if args.command == "worker":
+        import worker
+
+        worker.main()
+        return 0
+    if args.command == "rules":
+        print(render_rules())
+        return 0
+    try:
+        return asyncio.run(_client_command(args, config))
+    except InvalidInput as error:
+        print("pathway: refused, nothing was sent:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except EventRefused as error:
+        print(f"pathway: refused: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except RPCError as error:
+        print(f"pathway: Temporal at {config.temporal_address} answered: {error.message}", file=sys.stderr)
+        return 1
+
+
+async def _client_command(args: argparse.Namespace, config) -> int:
+    today = local_date(datetime.now().astimezone())
+    if args.command == "submit":
+        text = sys.stdin.read() if args.file == "-" else _read(args.file)
+        events = parse_events_text(text, today)
+        client = await _connect(config)
+        summaries = [await submit_events(client, ref, group, task_queue=config.task_queue)
+                     for ref, group in by_patient(events).items()]
+        print(json.dumps([json.loads(s.model_dump_json()) for s in summaries], indent=2) if args.json
+              else "\n".join(render_summary(s) for s in summaries))
+        return 0
+    _check_patient_ref(args.patient_ref)
+    client = await _connect(config)
+    if args.command == "plan":
+        plan = await fetch_plan(client, args.patient_ref, args.as_of or today)
+        print(plan.model_dump_json(indent=2) if args.json else render_plan(plan))
+    else:
+        sent = await fetch_sent_reminders(client, args.patient_ref)
+        print(TypeAdapter(list).dump_json([json.loads(r.model_dump_json()) for r in sent], indent=2).decode()
+              if args.json else render_reminders(sent))
+    return 0
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise InvalidInput([f"cannot read {path}: {error.strerror}"]) from None
+
+
+def _check_patient_ref(patient_ref: str) -> None:
+    import re
+
+    if not re.match(PATIENT_REF_PATTERN, patient_ref):
+        raise InvalidInput([f"patient_ref {patient_ref!r} does not match {PATIENT_REF_PATTERN}"])
+
+
+async def _connect(config):
+    try:
+        return await connect(config.temporal_address, config.temporal_namespace)
+    except RuntimeError as error:
+        raise EventRefused(f"cannot reach Temporal at {config.temporal_address} ({error}); is `pathway dev` running?") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Plain-text tables for engineers' terminals."""
+
+from __future__ import annotations
+
+from domain.plan import Plan
+from domain.ruleset import MOLECULES, RULES, RULESET_VERSION, TRACKS
+from workflows.messages import PlanSummary, SentReminder
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def render_plan(plan: Plan) -> str:
+    head = [
+        f"patient {plan.patient_ref}  as of {plan.as_of}  ruleset {plan.ruleset_version}",
+        f"stage: {plan.stage.value if plan.stage else '-'}   molecule: {plan.molecule or '-'}   "
+        f"tracks: {', '.join(plan.tracks) or '-'}   ended: {plan.ended or '-'}",
+        f"care team: {f'{plan.care_team.neurologist_id} / {plan.care_team.centre_id}' if plan.care_team else '-'}"
+        f"   next reminder: {plan.next_reminder_at.isoformat() if plan.next_reminder_at else '-'}",
+        "",
+    ]
+    rows = [[o.due_on.isoformat(), o.status.value, o.rule, o.kind.value, o.molecule or "+".join(o.regions),
+             o.satisfied_by or "", o.id] for o in plan.obligations]
+    body = table(["due", "status", "rule", "kind", "detail", "satisfied by", "obligation id"], rows)
+    anomalies = [f"  ! {a.code}: {a.message}" + (f" (event {a.event_id})" if a.event_id else "") for a in plan.anomalies]
+    return "\n".join(head + [body] + (["", "anomalies:"] + anomalies if anomalies else []))
+
+
+def render_summary(summary: PlanSummary) -> str:
+    lines = [
+        f"patient {summary.patient_ref}: accepted {len(summary.accepted)}, duplicates {len(summary.duplicates)}, "
+        f"events recorded {summary.events_recorded}",
+        f"  stage {summary.stage or '-'}, molecule {summary.molecule or '-'}, open {summary.open_obligations}, "
+        f"overdue {summary.overdue}, anomalies {summary.anomalies}, ended {summary.ended or '-'}",
+    ]
+    lines += [f"  next: {d.due_on} {d.rule} {d.kind} ({d.status})" for d in summary.next_due]
+    return "\n".join(lines)
+
+
+def render_reminders(sent: list[SentReminder]) -> str:
+    rows = [[r.sent_at.isoformat(timespec="seconds"), r.rule, r.kind, r.step, r.due_on.isoformat(),
+             ", ".join(f"{x.role}:{x.id}" for x in r.recipients), r.reminder_id] for r in sent]
+    return table(["sent at", "rule", "kind", "step", "due", "recipients", "reminder id"], rows)
+
+
+def render_rules() -> str:
+    rules = table(["id", "applies to", "obligation", "due", "months", "source"],
+                  [[r.id, r.applies_to, r.obligation, r.due, str(r.every_months or ""), r.source] for r in RULES])
+    molecules = table(["molecule", "line", "validation every (months)", "after stop"],
+                      [[m.code, m.line.value, str(m.validation_every_months or "-"), m.post_stop_track or "-"]
+                       for m in MOLECULES])
+    tracks = table(["track", "after", "every (months)", "rule"],
+                   [[t.code, t.after_molecule, str(t.every_months), t.rule] for t in TRACKS])
+    return f"ruleset {RULESET_VERSION}\n\n{rules}\n\n{molecules}\n\n{tracks}"

@@ -1,0 +1,23 @@
+"""Running the `pathway` console command as users do: a subprocess with its environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+PATHWAY = str(Path(sys.executable).parent / "pathway")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60):
+    environment = {**os.environ, "PATHWAY_LOG_FORMAT": "json", **(env or {})}
+    return subprocess.run([PATHWAY, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
