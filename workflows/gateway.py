@@ -25,6 +25,7 @@ from workflows.messages import (
     PathwayInput,
     PlanQuery,
     PlanSummary,
+    RecordEvent,
     RecordEvents,
     SentReminder,
     workflow_id_for,
@@ -68,12 +69,15 @@ async def submit_events(
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         static_summary=f"MS follow-up pathway of patient {patient_ref}",
     )
+    # One event goes through `record_event`, several through `record_events`: same
+    # handling, one update either way.
+    update, argument = (
+        (PatientPathwayWorkflow.record_event, RecordEvent(event=events[0])) if len(events) == 1
+        else (PatientPathwayWorkflow.record_events, RecordEvents(events=tuple(events)))
+    )
     try:
         return await client.execute_update_with_start_workflow(
-            PatientPathwayWorkflow.record_events,
-            RecordEvents(events=tuple(events)),
-            start_workflow_operation=start,
-            id=update_id_for(events),
+            update, argument, start_workflow_operation=start, id=update_id_for(events),
         )
     except WorkflowAlreadyStartedError:
         await _consume_start_failure(start)

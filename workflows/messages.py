@@ -49,6 +49,10 @@ class PathwayInput(_Message):
     state: PathwayState | None = None
 
 
+class RecordEvent(_Message):
+    event: ClinicalEvent
+
+
 class RecordEvents(_Message):
     events: tuple[ClinicalEvent, ...] = Field(min_length=1, max_length=MAX_EVENTS_PER_UPDATE)
 

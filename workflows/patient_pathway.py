@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         PathwayState,
         PlanQuery,
         PlanSummary,
+        RecordEvent,
         RecordEvents,
         ReminderMessage,
         SentReminder,
@@ -74,12 +75,28 @@ class PatientPathwayWorkflow:
 
     # --- messages ------------------------------------------------------------------
 
+    @workflow.update(name="record_event")
+    async def record_event(self, request: RecordEvent) -> PlanSummary:
+        """One event; idempotent by event_id: a duplicate is reported and changes nothing."""
+        return await self._record((request.event,))
+
+    @record_event.validator
+    def _validate_one(self, request: RecordEvent) -> None:
+        self._check((request.event,))
+
     @workflow.update(name="record_events")
     async def record_events(self, request: RecordEvents) -> PlanSummary:
-        """Idempotent by event_id: a duplicate is reported and changes nothing."""
+        """Several events of this patient in one update (a batch is all or nothing)."""
+        return await self._record(request.events)
+
+    @record_events.validator
+    def _validate_many(self, request: RecordEvents) -> None:
+        self._check(request.events)
+
+    async def _record(self, events: tuple[ClinicalEvent, ...]) -> PlanSummary:
         async with self._lock:
             accepted, duplicates = [], []
-            for event in request.events:
+            for event in events:
                 if event.event_id in self._by_id:
                     duplicates.append(event.event_id)
                     continue
@@ -91,13 +108,13 @@ class PatientPathwayWorkflow:
                 self._plan_changed = True
             return self._summary(tuple(accepted), tuple(duplicates))
 
-    @record_events.validator
-    def _validate(self, request: RecordEvents) -> None:
+    def _check(self, events: tuple[ClinicalEvent, ...]) -> None:
+        """Validators run before the update is recorded: a refusal leaves no trace."""
         if self._ended():
             raise EventRefused("follow-up has ended for this patient; no further event is taken")
         today = local_date(workflow.now(), self._settings)
         seen: dict[str, object] = {}
-        for event in request.events:
+        for event in events:
             if event.patient_ref != self._patient_ref:
                 raise EventRefused(f"event {event.event_id}: patient_ref does not match this pathway", "patient_ref")
             check_admissible(event, today)
