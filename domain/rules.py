@@ -14,7 +14,7 @@ from datetime import date
 
 from domain import acts as A
 from domain.calendar import add_days, add_months
-from domain.events import EtpAssessed, MriRhythmSet
+from domain.events import DiagnosisRecorded, EtpAssessed, MriRhythmSet
 from domain.history import Episode, StagePeriod, Timeline, TrackPeriod
 from domain.plan import ObligationKind as K
 from domain.plan import Stage
@@ -61,9 +61,8 @@ def stage_drafts(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
 
 def cis_priority(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
     """R1 (initial visit items), R2 (samples visit), R3 (annual visit), R4 (annual MRI)."""
-    diagnosis = ctx.t.diagnosis
-    assert diagnosis is not None and diagnosis.onset_on is not None
-    scope, end, onset = period.key, period.end, diagnosis.onset_on
+    onset = _cis_onset(ctx, period)
+    scope, end = period.key, period.end
     deadline = add_months(onset, ctx.s.cis_priority_window_months)
     r1 = Draft(id="", rule="R1", kind=K.INITIAL_CRC_VISIT, due_on=deadline, deadline_on=deadline, heads_up_on=period.start)
 
@@ -88,6 +87,15 @@ def cis_priority(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
             add_days(mri.satisfier.on, 1), every(rule_interval("R4")), end,
         )
     return drafts
+
+
+def _cis_onset(ctx: RuleContext, period: StagePeriod) -> date:
+    """The onset of the CIS diagnosis in force during the period: a later diagnosis (a CIS
+    converting to relapsing-remitting MS) ends the period but does not rewrite it."""
+    last_day = period.end or ctx.as_of
+    cis = [e for e in ctx.events if isinstance(e, DiagnosisRecorded) and e.diagnosis == "cis" and e.occurred_on <= last_day]
+    assert cis and cis[-1].onset_on is not None, "a CIS priority period starts with a CIS diagnosis"
+    return cis[-1].onset_on
 
 
 def _samples(ctx: RuleContext, r1: Draft, scope: str, visit: Draft, onset: date, end: date | None) -> Draft:
@@ -206,9 +214,13 @@ def _crc_mri_milestones(ctx: RuleContext, scope: str, start: date, end: date | N
     M0 (R11), M12 and every third yearly MRI are the OFSEP epidemiological ones (R13)."""
     acts = ctx.mris(A.BRAIN_AND_SPINAL)
     base = Draft(id="", rule="R12", kind=K.MRI, due_on=start, regions=A.BRAIN_AND_SPINAL, instructions=(R14_INSTRUCTION,))
-    m6 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m6"), acts, add_months(start, 6), end, set())
-    used = {m6.satisfier.event_id} if m6.satisfier else set()
-    m12 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m12", tags=(EPIDEMIOLOGICAL,)), acts, add_months(start, 12), end, used)
+    m12_due = add_months(start, 12)
+    m12 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m12", tags=(EPIDEMIOLOGICAL,)), acts, m12_due, end, set())
+    # An exam in the M12 window is the efficacy MRI; only earlier ones can be the M6 one.
+    before_m12 = [a for a in acts if a.on < add_days(m12_due, -ctx.s.milestone_lookback_days)]
+    m6 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m6"), before_m12, add_months(start, 6), end, set())
+    if m6.satisfier is None and m12.satisfier is not None:
+        m6 = replace(m6, cancelled_on=m12.satisfier.on)  # superseded by the efficacy MRI
     drafts = [m6, m12]
     if m12.satisfier is not None:
         def tag_every_third(d: Draft, n: int) -> Draft:

@@ -113,11 +113,15 @@ def test_events_after_the_as_of_date_are_not_applied():
 
 
 def test_same_day_events_are_applied_in_order_of_receipt():
-    stop_then_start = [diagnosed("2025-06-01"), started("2026-01-01", "fingolimod"),
-                       started("2026-03-01", "natalizumab", event_id="s"), switched("2026-03-01", "natalizumab", "ocrelizumab")]
-    plan = plan_of(stop_then_start, "2026-03-01")
-    assert plan.molecule == "ocrelizumab"
-    assert anomaly_codes(plan) == ["start_while_on_treatment", "no_care_team"]
+    before = [diagnosed("2025-06-01"), care_team("2025-06-01"), started("2026-01-01", "fingolimod")]
+    start = started("2026-03-01", "natalizumab", event_id="start")
+    switch = switched("2026-03-01", "natalizumab", "ocrelizumab", event_id="switch")
+    start_first = plan_of([*before, start, switch], "2026-03-01")
+    switch_first = plan_of([*before, switch, start], "2026-03-01")
+    assert (start_first.molecule, anomaly_codes(start_first)) == ("ocrelizumab", ["start_while_on_treatment"])
+    assert (switch_first.molecule, anomaly_codes(switch_first)) == (
+        "natalizumab", ["switch_from_other_molecule", "start_while_on_treatment"],
+    )
 
 
 def test_a_switch_fingolimod_to_ocrelizumab_changes_the_validation_rhythm_from_12_to_6_months():

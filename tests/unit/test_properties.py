@@ -23,7 +23,7 @@ ORIGIN = date(2024, 1, 1)
 KINDS = (
     "mri", "mri", "mri", "visit", "visit", "edss", "crc_informed", "validated", "validated", "etp_assessed",
     "etp_referral", "start", "switch", "stop", "mri_rhythm", "care_team", "surveillance_ended", "ghost_retraction",
-    "ghost_retraction", "follow_up_ended",
+    "ghost_retraction", "follow_up_ended", "diagnosis",
 )
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None)
@@ -72,6 +72,8 @@ def _event(draw, kind: str, on: date, event_id: str, treatment: _Treatment) -> C
         return b.mri_rhythm(on, draw(st.none() | st.integers(1, 36)), event_id=event_id)
     if kind == "surveillance_ended":
         return b.surveillance_ended(on, draw(st.sampled_from(["post_mitoxantrone", "post_alemtuzumab"])), event_id=event_id)
+    if kind == "diagnosis":
+        return _diagnosis(draw, on, event_id)
     if kind == "ghost_retraction":
         return b.retraction(on, f"ghost-{event_id}", event_id=event_id)
     simple = {

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import Status
+from domain import PathwaySettings, Status, compute_plan, local_date
 from domain.reminders import reminder_id
 from tests.unit.builders import (
     CENTRE,
@@ -103,8 +103,6 @@ def test_items_due_at_treatment_start_have_no_heads_up_and_are_due_at_once():
 
 
 def test_heads_up_days_are_a_setting():
-    from domain import PathwaySettings
-
     settings = PathwaySettings(heads_up_days={"mri": 60, "edss": 7})
     plan = plan_of(UNTREATED, "2026-01-10", settings)
     assert {o.kind.value: o.heads_up_on for o in plan.obligations} == {
@@ -159,8 +157,6 @@ def test_next_reminder_on_its_own_day_is_still_ahead_at_the_start_of_that_day():
 
 
 def test_next_reminder_after_an_instant_skips_the_rungs_already_past():
-    from domain import compute_plan
-
     plan = compute_plan(PATIENT, UNTREATED, datetime(2026, 12, 11, 9, 0, tzinfo=PARIS))
     assert plan.as_of == date(2026, 12, 11)
     assert plan.next_reminder_at == datetime(2026, 12, 27, 8, 0, tzinfo=PARIS)
@@ -214,7 +210,5 @@ def test_r19_the_latest_care_team_assignment_wins():
 
 
 def test_the_clinical_today_is_the_centre_local_date_of_an_instant():
-    from domain import local_date
-
     assert local_date(datetime(2026, 12, 10, 23, 30, tzinfo=ZoneInfo("UTC"))) == date(2026, 12, 11)
     assert local_date(datetime(2026, 7, 1, 21, 59, tzinfo=ZoneInfo("UTC"))) == date(2026, 7, 1)

@@ -158,6 +158,14 @@ def test_r12_an_mri_from_more_than_30_days_before_m6_does_not_count_for_it():
     assert find(plan, "R12")[0].status is Status.OVERDUE
 
 
+def test_r12_a_single_late_mri_in_the_m12_window_is_the_efficacy_mri_and_the_missed_m6_is_cancelled():
+    plan = plan_of(on_treatment("interferon_beta_1a", mri("2027-02-15", event_id="late")), "2027-03-02")
+    m6, m12, yearly = find(plan, "R12")
+    assert (m12.status, m12.satisfied_by) == (Status.SATISFIED, "late")
+    assert yearly.due_on == date(2028, 2, 15)
+    assert (m6.status, m6.cancelled_on, m6.reminders) == (Status.CANCELLED, date(2027, 2, 15), ())
+
+
 def test_r12_after_m12_one_mri_every_twelve_months_from_the_m12_one():
     events = on_treatment("interferon_beta_1a", mri("2026-08-10"), mri("2027-02-20", event_id="m12"))
     plan = plan_of(events, "2027-03-01")

@@ -204,3 +204,18 @@ def test_stopping_treatment_of_a_former_cis_patient_leads_to_untreated_other_not
     plan = plan_of(events, "2026-03-02")
     assert plan.stage is Stage.UNTREATED_OTHER
     assert {o.rule for o in plan.open_obligations()} == {"R5", "R6", "R7"}
+
+
+def test_r1_a_cis_converting_to_relapsing_remitting_ms_cancels_open_r1_items_and_opens_r5_to_r7():
+    events = cis_patient(visit("2026-02-01", "crc", ["neurological_evaluation"]), diagnosed("2026-04-01"))
+    plan = plan_of(events, "2026-05-01")
+    assert plan.stage is Stage.UNTREATED_OTHER
+    assert {(o.kind.value, o.status) for o in find(plan, "R1")} == {
+        ("initial_crc_visit", Status.SATISFIED), ("mri", Status.CANCELLED),
+        ("self_questionnaires", Status.CANCELLED),
+    }
+    assert {o.due_on for o in find(plan, "R1")} == {R1_DEADLINE}
+    assert only(plan, "R2").status is Status.CANCELLED
+    assert {(o.rule, o.due_on) for o in plan.open_obligations()} == {
+        ("R5", date(2027, 2, 1)), ("R6", date(2027, 4, 1)), ("R7", date(2027, 4, 1)),
+    }

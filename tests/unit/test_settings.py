@@ -76,7 +76,7 @@ def test_r11_can_be_limited_to_first_line_starts():
     settings = PathwaySettings(r11_applies_to_risk_therapies=False)
     plan = plan_of([diagnosed("2025-06-01"), started("2026-03-01", "natalizumab")], "2026-03-01", settings)
     assert find(plan, "R11") == []
-    assert only(plan_of([diagnosed("2025-06-01"), started("2026-03-01", "natalizumab")], "2026-03-01"), "R11")
+    assert only(plan_of([diagnosed("2025-06-01"), started("2026-03-01", "natalizumab")], "2026-03-01"), "R11").status is Status.DUE
 
 
 def test_the_cis_priority_window_is_a_setting():

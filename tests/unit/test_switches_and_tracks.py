@@ -183,3 +183,18 @@ def test_r20_stopping_a_risk_therapy_cancels_its_obligations_and_opens_untreated
     assert {o.cancelled_on for o in find(plan, status=Status.CANCELLED) if o.rule in ("R8", "R11", "R15", "R18")} == {
         date(2026, 6, 1)
     }
+
+
+def test_r20_switch_between_first_line_drugs_restarts_the_mri_schedule_from_the_switch_date():
+    events = diagnosed_patient(started("2026-03-01", "interferon_beta_1a"), mri("2026-02-20"),
+                               switched("2026-08-01", "interferon_beta_1a", "teriflunomide"))
+    plan = plan_of(events, "2026-08-01")
+    assert (plan.stage, plan.molecule) == (Stage.FIRST_LINE, "teriflunomide")
+    r12 = [(o.due_on, o.status, o.cancelled_on) for o in find(plan, "R12")]
+    assert r12 == [
+        (date(2026, 9, 1), Status.CANCELLED, date(2026, 8, 1)),
+        (date(2027, 2, 1), Status.UPCOMING, None),
+        (date(2027, 3, 1), Status.CANCELLED, date(2026, 8, 1)),
+        (date(2027, 8, 1), Status.UPCOMING, None),
+    ]
+    assert [o.status for o in find(plan, "R11")] == [Status.SATISFIED, Status.DUE]
