@@ -11,21 +11,30 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.notifications import LogNotifier, NotificationActivities, Notifier
+from activities.notifications import NotificationActivities, Notifier
+from activities.persistence import PersistenceActivities
 from activities.planning import compute_plan_activity
-from pathway_runtime.config import AppConfig, load_config
+from pathway_runtime.bootstrap import services
+from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
 from workflows.gateway import connect
 from workflows.patient_pathway import PatientPathwayWorkflow
 
 
-def build_worker(client: Client, task_queue: str, notifier: Notifier, executor: ThreadPoolExecutor) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str,
+    notifier: Notifier,
+    persistence: PersistenceActivities,
+    executor: ThreadPoolExecutor,
+) -> Worker:
     notifications = NotificationActivities(notifier)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[PatientPathwayWorkflow],
-        activities=[compute_plan_activity, notifications.send_reminder],
+        activities=[compute_plan_activity, notifications.send_reminder,
+                    persistence.store_events, persistence.publish_plan],
         activity_executor=executor,
     )
 
@@ -34,12 +43,14 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
     log = structlog.get_logger("worker")
     stop = stop or _stop_on_signals()
     client = await connect(config.temporal_address, config.temporal_namespace)
-    with ThreadPoolExecutor(max_workers=4) as executor:
-        worker = build_worker(client, config.task_queue, LogNotifier(), executor)
-        log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue)
-        async with worker:
-            await stop.wait()
-            log.info("worker stopping")
+    async with services(config) as wired:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            worker = build_worker(client, config.task_queue, wired.delivery, wired.persistence, executor)
+            log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
+                     channels=[c.name for c in wired.channels])
+            async with worker:
+                await stop.wait()
+                log.info("worker stopping")
     log.info("worker stopped")
 
 
@@ -51,11 +62,26 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def main() -> None:
-    config = load_config()
+def main() -> int:
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"worker: {error}")
+        return 2
     configure_logging(config.log_format, config.log_level)
-    asyncio.run(run_worker(config))
+    try:
+        asyncio.run(run_worker(config))
+    except ConfigError as error:
+        structlog.get_logger("worker").error("cannot start", reason=str(error))
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    import os
+    import sys
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # see pathway_cli/main.py: avoid the SDK's abort at interpreter exit

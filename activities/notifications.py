@@ -52,3 +52,16 @@ class NotificationActivities:
             patient_ref=message.patient_ref, workflow_id=info.workflow_id, reminder_id=message.reminder_id
         ):
             await self._notifier.send(message)
+
+
+class LogChannel:
+    """The log line as a delivery channel, for a stack with no SMTP server or webhook."""
+
+    name = "log"
+
+    def __init__(self) -> None:
+        self._notifier = LogNotifier()
+
+    async def send(self, message: ReminderMessage, to: list[str]) -> str:
+        await self._notifier.send(message)
+        return message.reminder_id

@@ -1,5 +1,7 @@
-"""`pathway dev`: a local Temporal dev server (persisted, Web UI on) plus the worker,
-stopped together on Ctrl-C or SIGTERM."""
+"""`pathway dev`: the local stack in one command. A Temporal dev server (persisted, Web
+UI on), PostgreSQL (embedded unless DATABASE_URL is set; migrations applied), a local
+SMTP server catching e-mails into the data directory (unless SMTP_HOST is set), and
+the worker; stopped together on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -7,12 +9,18 @@ import asyncio
 import signal
 import socket
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import structlog
 
+from delivery.mail_catcher import MailCatcher
 from pathway_cli.temporal_server import find_temporal_binary
 from pathway_runtime.config import AppConfig
+from store.db import StoreError, create_pool
+from store.directory import Directory
+from store.embedded import EmbeddedPostgres
+from store.migrate import apply_migrations
 from worker import run_worker
 from workflows.gateway import connect
 
@@ -37,12 +45,49 @@ def server_command(data_dir: Path, port: int, ui_port: int) -> list[str]:
     ]
 
 
-async def run_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int) -> None:
+async def run_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int, smtp_port: int,
+                  directory: Path | None) -> None:
     for p in (port, ui_port):
         if port_in_use(p):
             raise DevError(f"port {p} on 127.0.0.1 is already in use; choose others with --port/--ui-port")
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     stop = _stop_event()
+    async with AsyncExitStack() as stack:
+        config = await _database(stack, config, data_dir, directory)
+        config = await _mail(stack, config, data_dir, smtp_port)
+        await _temporal_and_worker(config, data_dir, port, ui_port, stop)
+
+
+async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, directory: Path | None) -> AppConfig:
+    if config.database_url:
+        print("PostgreSQL:      DATABASE_URL (existing server)", flush=True)
+    else:
+        embedded = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
+        config = config.model_copy(update={"database_url": embedded.uri})
+        print(f"PostgreSQL:      embedded, data in {data_dir / 'postgres'}", flush=True)
+    pool = await create_pool(config.database_url)
+    try:
+        applied = await apply_migrations(pool)
+        print(f"                 migrations: {', '.join(applied) if applied else 'up to date'}", flush=True)
+        if directory is not None:
+            neurologists, centres = await Directory(pool).load(directory)
+            print(f"                 directory: {neurologists} neurologists, {centres} centres from {directory}", flush=True)
+    finally:
+        await pool.close()
+    return config
+
+
+async def _mail(stack: AsyncExitStack, config: AppConfig, data_dir: Path, smtp_port: int) -> AppConfig:
+    if config.smtp_host:
+        print(f"SMTP:            {config.smtp_host}:{config.smtp_port}", flush=True)
+        return config
+    catcher = await stack.enter_async_context(MailCatcher(port=smtp_port, maildir=data_dir / "mail"))
+    print(f"SMTP:            local catcher on 127.0.0.1:{catcher.port}, e-mails in {data_dir / 'mail'}", flush=True)
+    return config.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": catcher.port})
+
+
+async def _temporal_and_worker(config: AppConfig, data_dir: Path, port: int, ui_port: int, stop: asyncio.Event) -> None:
     log_path = data_dir / "temporal.log"
     with log_path.open("ab") as server_log:
         server = await asyncio.create_subprocess_exec(
@@ -96,10 +141,11 @@ async def _stop_server(server: asyncio.subprocess.Process) -> None:
         await server.wait()
 
 
-def main_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int) -> int:
+def main_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int, smtp_port: int = 0,
+             directory: Path | None = None) -> int:
     try:
-        asyncio.run(run_dev(config, data_dir, port, ui_port))
-    except (DevError, FileNotFoundError) as error:
+        asyncio.run(run_dev(config, data_dir, port, ui_port, smtp_port, directory))
+    except (DevError, FileNotFoundError, StoreError) as error:
         print(f"pathway dev: {error}", file=sys.stderr)
         return 1
     return 0

@@ -3,9 +3,14 @@
     pathway dev                      Temporal dev server + worker, UI address printed
     pathway submit events.json       send events (a file, or - for stdin)
     pathway plan P-0001 [--json]     show a patient's plan
-    pathway reminders P-0001         reminders sent so far
+    pathway sent P-0001              reminders the pathway has sent (workflow record)
+    pathway reminders P-0001         reminder history with delivery status (PostgreSQL)
+    pathway worklist --centre C13    open obligations for staff (PostgreSQL)
+    pathway db migrate               apply SQL migrations
+    pathway directory load FILE      load neurologists and centres
+    pathway rebuild P-0001 [--check] rebuild a pathway from the event store
     pathway rules                    the rules table
-    pathway worker                   the worker alone (TEMPORAL_ADDRESS)
+    pathway worker                   the worker alone (TEMPORAL_ADDRESS, DATABASE_URL)
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from temporalio.service import RPCError
 from domain.errors import EventRefused
 from domain.events import PATIENT_REF_PATTERN
 from domain.planner import local_date
+from pathway_cli import db_commands
 from pathway_cli.inputs import InvalidInput, by_patient, parse_events_text
 from pathway_cli.render import render_plan, render_reminders, render_rules, render_summary
 from pathway_runtime.config import ConfigError, load_config
 from pathway_runtime.logs import configure_logging
+from store.db import StoreError
 from workflows.gateway import connect, fetch_plan, fetch_sent_reminders, submit_events
 
 EXIT_INVALID = 2
@@ -41,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--data-dir", default=".pathway", type=Path, help="where the server's database lives (default .pathway)")
     dev.add_argument("--port", default=7233, type=int, help="Temporal gRPC port (default 7233)")
     dev.add_argument("--ui-port", default=8233, type=int, help="Temporal Web UI port (default 8233)")
+    dev.add_argument("--smtp-port", default=2525, type=int, help="local SMTP catcher port when SMTP_HOST is unset (default 2525)")
+    dev.add_argument("--directory", type=Path, help="load this staff directory (JSON/CSV) at start")
 
     submit = commands.add_parser("submit", help="send clinical events (JSON: one event, a list, or {\"events\": [...]})")
     submit.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")
@@ -51,12 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--as-of", type=date.fromisoformat, help="the plan on that date (YYYY-MM-DD); default today")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
-    reminders = commands.add_parser("reminders", help="reminders sent for a patient")
-    reminders.add_argument("patient_ref")
-    reminders.add_argument("--json", action="store_true")
+    sent = commands.add_parser("sent", help="reminders the pathway workflow has sent (its own record)")
+    sent.add_argument("patient_ref")
+    sent.add_argument("--json", action="store_true")
 
     commands.add_parser("rules", help="print the rules table (R1-R20, molecules, tracks)")
-    commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS")
+    commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS and DATABASE_URL")
+    db_commands.add_parsers(commands)
     return parser
 
 
@@ -81,12 +91,11 @@ def run(argv: list[str]) -> int:
     if args.command == "dev":
         from pathway_cli.dev import main_dev
 
-        return main_dev(config, args.data_dir, args.port, args.ui_port)
+        return main_dev(config, args.data_dir, args.port, args.ui_port, args.smtp_port, args.directory)
     if args.command == "worker":
         import worker
 
-        worker.main()
-        return 0
+        return worker.main()
     if args.command == "rules":
         print(render_rules())
         return 0
@@ -103,10 +112,15 @@ def run(argv: list[str]) -> int:
     except RPCError as error:
         print(f"pathway: Temporal at {config.temporal_address} answered: {error.message}", file=sys.stderr)
         return 1
+    except (ConfigError, StoreError, LookupError) as error:
+        print(f"pathway: {error}", file=sys.stderr)
+        return 1
 
 
 async def _client_command(args: argparse.Namespace, config) -> int:
     today = local_date(datetime.now().astimezone())
+    if args.command in db_commands.DB_COMMANDS:
+        return await db_commands.run_db_command(args, config, today)
     if args.command == "submit":
         text = sys.stdin.read() if args.file == "-" else _read(args.file)
         events = parse_events_text(text, today)

@@ -22,6 +22,7 @@ from domain.plan import Plan
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 from workflows.messages import (
     TASK_QUEUE,
+    DeliveryTimeouts,
     PathwayInput,
     PlanQuery,
     PlanSummary,
@@ -53,6 +54,7 @@ async def submit_events(
     events: Sequence[ClinicalEvent],
     task_queue: str = TASK_QUEUE,
     settings: PathwaySettings = DEFAULT_SETTINGS,
+    timeouts: DeliveryTimeouts | None = None,
 ) -> PlanSummary:
     """Send one patient's events in one update, starting its pathway if needed.
     Events must already be validated (schema and date): the workflow's validator is
@@ -61,7 +63,7 @@ async def submit_events(
         raise EventRefused("all events of one submission must share the patient_ref", "patient_ref")
     start = WithStartWorkflowOperation(
         PatientPathwayWorkflow.run,
-        PathwayInput(patient_ref=patient_ref, settings=settings),
+        PathwayInput(patient_ref=patient_ref, settings=settings, timeouts=timeouts or DeliveryTimeouts()),
         id=workflow_id_for(patient_ref),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

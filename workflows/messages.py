@@ -41,11 +41,22 @@ class PathwayState(_Message):
     """Accepted events in order of receipt, retractions included."""
     sent: tuple[SentReminder, ...] = ()
     plan: Plan | None = None
+    unstored_event_ids: tuple[str, ...] = ()
+    """Accepted events not yet appended to the event store."""
+
+
+class DeliveryTimeouts(_Message):
+    """How long a reminder delivery may take; the heartbeat timeout is how soon a
+    delivery cut short by a dead worker is retried elsewhere."""
+
+    send_seconds: float = Field(default=60.0, gt=0)
+    heartbeat_seconds: float = Field(default=30.0, gt=0)
 
 
 class PathwayInput(_Message):
     patient_ref: str
     settings: PathwaySettings = DEFAULT_SETTINGS
+    timeouts: DeliveryTimeouts = DeliveryTimeouts()
     state: PathwayState | None = None
 
 
@@ -109,6 +120,17 @@ class ComputePlanInput(_Message):
     events: tuple[ClinicalEvent, ...]
     settings: PathwaySettings
     now: datetime
+
+
+class StoreEventsInput(_Message):
+    patient_ref: str
+    events: tuple[ClinicalEvent, ...]
+
+
+class PublishPlanInput(_Message):
+    plan: Plan
+    version: int
+    """Grows with every publication, so an older write never overwrites a newer one."""
 
 
 class ReminderMessage(_Message):

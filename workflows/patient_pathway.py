@@ -4,6 +4,10 @@ sleeps until the next reminder is due, then sends it.
 Replay safety: the plan is computed by a local activity, so the plan each decision
 used is recorded in history; changing the rules table never breaks the replay of a
 running pathway. Queries, which are never replayed, compute with the current rules.
+
+After each change, accepted events are appended to the PostgreSQL event store and the
+plan is published to the read model (activities, retried until PostgreSQL answers);
+pathways started before that existed skip it on replay (`workflow.patched`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
+    from activities.persistence import PersistenceActivities
     from activities.planning import compute_plan_activity
     from domain.errors import EventRefused
     from domain.events import ClinicalEvent, check_admissible
@@ -27,16 +32,21 @@ with workflow.unsafe.imports_passed_through():
         PathwayState,
         PlanQuery,
         PlanSummary,
+        PublishPlanInput,
         RecordEvent,
         RecordEvents,
         ReminderMessage,
         SentReminder,
+        StoreEventsInput,
     )
 
 PLAN_TIMEOUT = timedelta(seconds=30)
-SEND_TIMEOUT = timedelta(seconds=60)
 SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
                          maximum_interval=timedelta(minutes=30))
+STORE_TIMEOUT = timedelta(seconds=30)
+STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                          maximum_interval=timedelta(minutes=5))
+PERSISTENCE_PATCH = "store-events-and-publish-plan"
 
 
 @workflow.defn(name="PatientPathway")
@@ -46,6 +56,7 @@ class PatientPathwayWorkflow:
         state = start.state or PathwayState()
         self._patient_ref = start.patient_ref
         self._settings = start.settings
+        self._timeouts = start.timeouts
         self._events = list(state.events)
         self._by_id = {e.event_id: e for e in self._events}
         self._sent = list(state.sent)
@@ -53,6 +64,8 @@ class PatientPathwayWorkflow:
         self._plan: Plan | None = state.plan
         self._plan_changed = False
         self._lock = asyncio.Lock()
+        self._unstored = [self._by_id[i] for i in state.unstored_event_ids]
+        self._publish_seq = 0
 
     @workflow.run
     async def run(self, start: PathwayInput) -> PlanSummary:
@@ -64,6 +77,8 @@ class PatientPathwayWorkflow:
                 if not self._plan_changed:
                     self._plan = await self._compute()
                 self._plan_changed = False
+            if workflow.patched(PERSISTENCE_PATCH):
+                await self._persist()
             if self._ended():
                 break
             await self._send_due_reminders()
@@ -102,6 +117,7 @@ class PatientPathwayWorkflow:
                     continue
                 self._events.append(event)
                 self._by_id[event.event_id] = event
+                self._unstored.append(event)
                 accepted.append(event.event_id)
             if accepted:
                 self._plan = await self._compute()
@@ -154,6 +170,28 @@ class PatientPathwayWorkflow:
             summary=f"plan from {len(self._events)} events",
         )
 
+    async def _persist(self) -> None:
+        """Event store first (the audit trail), then the read model."""
+        if self._unstored:
+            batch = tuple(self._unstored)
+            await workflow.execute_activity_method(
+                PersistenceActivities.store_events,
+                StoreEventsInput(patient_ref=self._patient_ref, events=batch),
+                start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY,
+                summary=f"append {len(batch)} events to the event store",
+            )
+            stored = {e.event_id for e in batch}
+            self._unstored = [e for e in self._unstored if e.event_id not in stored]
+        if self._plan is not None:
+            self._publish_seq += 1
+            version = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._publish_seq % 1000
+            await workflow.execute_activity_method(
+                PersistenceActivities.publish_plan,
+                PublishPlanInput(plan=self._plan, version=version),
+                start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY,
+                summary=f"publish plan: {len(self._plan.open_obligations())} open obligations",
+            )
+
     async def _sleep_until_next_reminder_or_change(self) -> None:
         next_at = self._plan.next_reminder_at if self._plan else None
         timeout = None
@@ -200,7 +238,8 @@ class PatientPathwayWorkflow:
         await workflow.execute_activity_method(
             NotificationActivities.send_reminder,
             message,
-            start_to_close_timeout=SEND_TIMEOUT,
+            start_to_close_timeout=timedelta(seconds=self._timeouts.send_seconds),
+            heartbeat_timeout=timedelta(seconds=self._timeouts.heartbeat_seconds),
             retry_policy=SEND_RETRY,
             summary=f"reminder {obligation.rule} {obligation.kind.value} {step.step} to {recipients}",
         )
@@ -217,5 +256,7 @@ class PatientPathwayWorkflow:
         return PlanSummary.of(plan, len(self._events), accepted, duplicates)
 
     def _carry_over(self, start: PathwayInput) -> PathwayInput:
-        state = PathwayState(events=tuple(self._events), sent=tuple(self._sent), plan=self._plan)
-        return PathwayInput(patient_ref=self._patient_ref, settings=self._settings, state=state)
+        state = PathwayState(events=tuple(self._events), sent=tuple(self._sent), plan=self._plan,
+                             unstored_event_ids=tuple(e.event_id for e in self._unstored))
+        return PathwayInput(patient_ref=self._patient_ref, settings=self._settings, timeouts=self._timeouts,
+                            state=state)

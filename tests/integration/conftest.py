@@ -13,7 +13,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from activities.persistence import PersistenceActivities
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
+from store.db import create_pool
+from store.event_store import EventStore
+from store.read_model import ReadModel
+from tests.pg_support import fresh_database
 from worker import build_worker
 from workflows.messages import ReminderMessage
 
@@ -47,12 +52,29 @@ class Running:
     notifier: RecordingNotifier
 
 
+@pytest_asyncio.fixture(scope="session")
+async def database():
+    """One migrated database for the integration session (patients differ per test)."""
+    async with fresh_database() as dsn:
+        yield dsn
+
+
+@pytest_asyncio.fixture(scope="session")
+async def pool(database):
+    pool = await create_pool(database)
+    yield pool
+    await pool.close()
+
+
 @pytest_asyncio.fixture
-async def pathway_worker(env):
+async def pathway_worker(env, pool):
+    """A worker with the real event store and read model; reminders go to a recording
+    channel unless a test wires real delivery."""
     task_queue = f"test-{uuid.uuid4()}"
     notifier = RecordingNotifier()
+    persistence = PersistenceActivities(EventStore(pool), ReadModel(pool))
     with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(env.client, task_queue, notifier, executor):
+        async with build_worker(env.client, task_queue, notifier, persistence, executor):
             yield Running(env.client, task_queue, notifier)
 
 

@@ -67,14 +67,17 @@ class Scenario:
         await self._settle()
 
     async def _settle(self) -> None:
-        """Let the workflow finish the reminders its last timer started (they run in real time)."""
-        for _ in range(50):
-            description = await self.handle.describe()
-            pending = description.raw_description.pending_activities
-            if not pending:
+        """Wait until the workflow is idle (no activity, no workflow task pending, twice in
+        a row): the reminders and writes its last wake-up started have finished."""
+        quiet = 0
+        for _ in range(100):
+            raw = (await self.handle.describe()).raw_description
+            busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
+            quiet = 0 if busy else quiet + 1
+            if quiet == 2:
                 return
             await asyncio.sleep(0.05)
-        raise AssertionError("activities still pending after 2.5 s")
+        raise AssertionError("the workflow did not settle within 5 s")
 
     async def plan(self, as_of: date | None = None) -> Plan:
         return await fetch_plan(self.client, self.patient_ref, as_of or await self.today())

@@ -19,10 +19,15 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from activities.persistence import PersistenceActivities
 from domain.calendar import add_days, add_months
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
+from store.db import create_pool
+from store.event_store import EventStore
+from store.read_model import ReadModel
 from tests.integration.conftest import RecordingNotifier, Running
 from tests.integration.scenario import Scenario
+from tests.pg_support import fresh_database
 from worker import build_worker
 
 
@@ -31,11 +36,13 @@ async def record(out: Path) -> None:
         ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=find_temporal_binary(),
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"], data_converter=pydantic_data_converter,
     )
-    async with env:
+    async with env, fresh_database() as dsn:
         task_queue = f"record-{uuid.uuid4()}"
         running = Running(env.client, task_queue, RecordingNotifier())
+        pool = await create_pool(dsn)
+        persistence = PersistenceActivities(EventStore(pool), ReadModel(pool))
         with ThreadPoolExecutor(max_workers=4) as executor:
-            async with build_worker(env.client, task_queue, running.notifier, executor):
+            async with build_worker(env.client, task_queue, running.notifier, persistence, executor):
                 s = Scenario(env, running, "REPLAY-NATALIZUMAB-1")
                 t0 = await s.today()
                 await s.record_all([
@@ -53,6 +60,7 @@ async def record(out: Path) -> None:
                 await s.record("treatment_validated", via="crc_visit", molecule="natalizumab")
                 await s.advance_to(add_months(t0, 13))
                 history = await s.handle.fetch_history()
+        await pool.close()
     out.write_text(history.to_json())
     print(f"wrote {out} ({len(history.events)} events)")
 

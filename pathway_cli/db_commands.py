@@ -1,0 +1,108 @@
+"""CLI commands that read or write PostgreSQL: migrations, the staff directory, worklists,
+reminder history, rebuild from the event store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from pathway_cli.render import table
+from pathway_runtime.config import AppConfig, ConfigError
+from store.db import create_pool
+from store.directory import Directory
+from store.event_store import EventStore
+from store.migrate import apply_migrations
+from store.reminder_log import ReminderLog
+from store.worklist import Worklist
+
+
+def add_parsers(commands) -> None:
+    db = commands.add_parser("db", help="database commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("migrate", help="apply the SQL migrations (a no-op when up to date)")
+
+    directory = commands.add_parser("directory", help="the staff directory (neurologists, centres)")
+    directory_commands = directory.add_subparsers(dest="directory_command", required=True)
+    load = directory_commands.add_parser("load", help="load neurologists and centres from a JSON or CSV file")
+    load.add_argument("file", type=Path)
+
+    worklist = commands.add_parser("worklist", help="open obligations for staff")
+    worklist.add_argument("--centre")
+    worklist.add_argument("--neurologist")
+    worklist.add_argument("--status", action="append", choices=["upcoming", "due", "overdue", "defaulted"])
+    worklist.add_argument("--kind")
+    worklist.add_argument("--due-before", type=date.fromisoformat)
+    worklist.add_argument("--due-after", type=date.fromisoformat)
+    worklist.add_argument("--limit", type=int, default=100)
+    worklist.add_argument("--offset", type=int, default=0)
+    worklist.add_argument("--json", action="store_true")
+
+    reminders = commands.add_parser("reminders", help="a patient's reminder history (delivery status per channel)")
+    reminders.add_argument("patient_ref")
+    reminders.add_argument("--json", action="store_true")
+
+    rebuild = commands.add_parser("rebuild", help="rebuild a patient's pathway from the event store")
+    rebuild.add_argument("patient_ref")
+    rebuild.add_argument("--check", action="store_true", help="only compare the running plan with the stored events'")
+
+
+DB_COMMANDS = {"db", "directory", "worklist", "reminders", "rebuild"}
+
+
+async def run_db_command(args: argparse.Namespace, config: AppConfig, today: date) -> int:
+    if not config.database_url:
+        raise ConfigError("DATABASE_URL is not set; point it at PostgreSQL (see README)")
+    pool = await create_pool(config.database_url)
+    try:
+        if args.command == "db":
+            applied = await apply_migrations(pool)
+            print("\n".join(f"applied {name}" for name in applied) or "database is up to date")
+        elif args.command == "directory":
+            neurologists, centres = await Directory(pool).load(args.file)
+            print(f"loaded {neurologists} neurologists and {centres} centres from {args.file}")
+        elif args.command == "worklist":
+            rows = await Worklist(pool).open_obligations(
+                centre_id=args.centre, neurologist_id=args.neurologist, status=args.status, kind=args.kind,
+                due_before=args.due_before, due_after=args.due_after, limit=args.limit, offset=args.offset)
+            _print_rows(rows, args.json, ["due_on", "status", "patient_ref", "rule", "kind", "neurologist_id",
+                                          "centre_id", "obligation_id"])
+        elif args.command == "reminders":
+            rows = [r.model_dump(mode="json") if hasattr(r, "model_dump") else vars(r)
+                    for r in await ReminderLog(pool).history(args.patient_ref)]
+            _print_rows(rows, args.json, ["scheduled_at", "rule", "kind", "step", "channel", "status", "attempts",
+                                          "last_error", "reminder_id"])
+        elif args.command == "rebuild":
+            return await _rebuild(args, config, pool, today)
+    finally:
+        await pool.close()
+    return 0
+
+
+async def _rebuild(args, config: AppConfig, pool, today: date) -> int:
+    from pathway_cli.rebuild import rebuild
+    from workflows.gateway import connect
+
+    client = await connect(config.temporal_address, config.temporal_namespace)
+    report = await rebuild(client, EventStore(pool), args.patient_ref, today, config.task_queue, args.check)
+    action = "rebuilt from" if report.rebuilt else "checked against"
+    print(f"patient {report.patient_ref}: {action} {report.stored_events} stored events; "
+          f"plans {'equal' if report.plans_equal else 'DIFFER'}")
+    for difference in report.differences:
+        print(f"  {difference}")
+    return 0 if report.plans_equal else 1
+
+
+def _print_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    print(table(columns, [[_cell(row.get(c)) for c in columns] for row in rows]))
+    print(f"({len(rows)} rows)")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

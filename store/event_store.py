@@ -1,0 +1,78 @@
+"""Every accepted clinical event, appended once (unique `event_id`), kept in receipt order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from domain.events import EVENT_ADAPTER, ClinicalEvent
+from store import queries
+from store.db import StoreError, connection, transaction
+
+
+class EventConflict(StoreError):
+    """An `event_id` already stored with other content: the audit log is never rewritten."""
+
+
+def _payload(event: ClinicalEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+def _check_batch(events: Sequence[ClinicalEvent], payloads: list[dict[str, Any]]) -> None:
+    first: dict[str, dict[str, Any]] = {}
+    for event, payload in zip(events, payloads):
+        if first.setdefault(event.event_id, payload) != payload:
+            raise EventConflict(f"event_id {event.event_id} appears twice in the batch with other content")
+
+
+class EventStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def append(self, events: Sequence[ClinicalEvent], sender: str | None = None) -> int:
+        """Store the events not stored yet, in order, in one transaction; return how many were new.
+
+        Calling again with the same events stores nothing more (a retried activity is safe).
+        An `event_id` already stored with a different payload raises `EventConflict`, and
+        nothing of the batch is stored.
+        """
+        if not events:
+            return 0
+        payloads = [_payload(e) for e in events]
+        _check_batch(events, payloads)
+        async with transaction(self._pool) as conn:
+            inserted = await conn.fetch(
+                queries.EVENTS_APPEND,
+                [e.event_id for e in events],
+                [e.patient_ref for e in events],
+                [e.type for e in events],
+                [e.occurred_on for e in events],
+                [e.source for e in events],
+                sender,
+                [json.dumps(p) for p in payloads],
+            )
+            new_ids = {r["event_id"] for r in inserted}
+            await self._check_known(conn, {e.event_id: p for e, p in zip(events, payloads) if e.event_id not in new_ids})
+        return len(new_ids)
+
+    @staticmethod
+    async def _check_known(conn: asyncpg.Connection, known: dict[str, dict[str, Any]]) -> None:
+        if not known:
+            return
+        stored = await conn.fetch(queries.EVENTS_PAYLOADS, list(known))
+        differing = sorted(r["event_id"] for r in stored if r["payload"] != known[r["event_id"]])
+        if differing:
+            raise EventConflict(f"event_id already stored with other content: {', '.join(differing)}")
+
+    async def for_patient(self, patient_ref: str) -> list[ClinicalEvent]:
+        """The patient's events in order of receipt, retractions included."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.EVENTS_FOR_PATIENT, patient_ref)
+        return [EVENT_ADAPTER.validate_json(r["payload"]) for r in rows]
+
+    async def stored_payload(self, event_id: str) -> dict[str, Any] | None:
+        async with connection(self._pool) as conn:
+            return await conn.fetchval(queries.EVENTS_PAYLOAD, event_id)

@@ -1,0 +1,46 @@
+"""Every statement the store runs, one `.sql` file each under `store/sql/`, read once at import.
+
+A constant per file, so a misspelt query name fails at import (and in the linter), not
+at the first call in production.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+MIGRATIONS_BOOTSTRAP = _sql("migrations_bootstrap")
+MIGRATIONS_LOCK = _sql("migrations_lock")
+MIGRATIONS_UNLOCK = _sql("migrations_unlock")
+MIGRATIONS_APPLIED = _sql("migrations_applied")
+MIGRATIONS_RECORD = _sql("migrations_record")
+
+EVENTS_APPEND = _sql("events_append")
+EVENTS_PAYLOADS = _sql("events_payloads")
+EVENTS_FOR_PATIENT = _sql("events_for_patient")
+EVENTS_PAYLOAD = _sql("events_payload")
+
+PATIENTS_UPSERT = _sql("patients_upsert")
+PATIENTS_GET = _sql("patients_get")
+OBLIGATIONS_DELETE = _sql("obligations_delete")
+OBLIGATIONS_INSERT = _sql("obligations_insert")
+OBLIGATIONS_FOR_PATIENT = _sql("obligations_for_patient")
+
+REMINDERS_CLAIM = _sql("reminders_claim")
+REMINDERS_GET = _sql("reminders_get")
+REMINDERS_MARK_SENT = _sql("reminders_mark_sent")
+REMINDERS_MARK_FAILED = _sql("reminders_mark_failed")
+REMINDERS_HISTORY = _sql("reminders_history")
+
+CENTRES_UPSERT = _sql("centres_upsert")
+NEUROLOGISTS_UPSERT = _sql("neurologists_upsert")
+CENTRES_BY_ID = _sql("centres_by_id")
+NEUROLOGISTS_BY_ID = _sql("neurologists_by_id")
+
+WORKLIST_OPEN_OBLIGATIONS = _sql("worklist_open_obligations")

@@ -1,0 +1,1 @@
+DELETE FROM obligations WHERE patient_ref = $1

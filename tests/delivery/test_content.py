@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from delivery.content import reminder_subject, reminder_text
+from domain.ruleset import MOLECULES, R14_INSTRUCTION, RULE_BY_ID, RULES
+from tests.delivery.builders import escalated_reminder, reminder
+
+FORBIDDEN = sorted(
+    {m.code for m in MOLECULES} | {m.name.lower() for m in MOLECULES}
+    | {"sclerosis", "sclérose", "cis", "relapsing", "remitting", "progressive", "diagnosis"}
+)
+
+
+def forbidden_words_in(text: str) -> list[str]:
+    lowered = text.lower()
+    return [word for word in FORBIDDEN if re.search(rf"\b{re.escape(word)}\b", lowered)]
+
+
+def test_text_names_the_patient_rule_obligation_kind_step_and_due_date() -> None:
+    text = reminder_text(reminder())
+
+    assert "PSN-7Q4K2" in text
+    assert f"R18: {RULE_BY_ID['R18'].obligation}" in text
+    assert "MRI" in text
+    assert "(due)" in text
+    assert "2027-01-05" in text
+    assert "neurologist NEURO-12" in text
+
+
+def test_subject_is_short_and_names_patient_rule_step_and_due_date() -> None:
+    subject = reminder_subject(reminder(step="heads_up"))
+
+    assert subject == "[Rappel parcours] heads-up: MRI (R18) due 2027-01-05, patient PSN-7Q4K2"
+
+
+def test_escalated_overdue_reminder_says_so_and_lists_the_coordinator() -> None:
+    message = escalated_reminder()
+
+    assert "overdue 1, escalated" in reminder_subject(message)
+    text = reminder_text(message)
+    assert "Escalated: yes" in text
+    assert "CRC coordinator CRC-MRS" in text
+
+
+@pytest.mark.parametrize("rule", ["R12", "R13"])
+def test_first_line_mri_reminders_carry_the_r14_instruction(rule: str) -> None:
+    assert R14_INSTRUCTION in reminder_text(reminder(rule=rule, obligation_id=f"treatment@2026-01-05/{rule}/mri/m12"))
+
+
+def test_other_mri_reminders_do_not_carry_the_r14_instruction() -> None:
+    assert "R14" not in reminder_text(reminder(rule="R18"))
+
+
+def test_an_unknown_rule_still_gives_a_reminder_naming_it() -> None:
+    assert "Rule: R99" in reminder_text(reminder(rule="R99"))
+
+
+@pytest.mark.parametrize("rule", [r.id for r in RULES])
+def test_no_reminder_names_a_molecule_or_diagnosis(rule: str) -> None:
+    message = reminder(rule=rule, step="overdue_3")
+
+    assert forbidden_words_in(reminder_subject(message)) == []
+    assert forbidden_words_in(reminder_text(message)) == []
+
+
+def test_the_subject_does_not_name_the_disease() -> None:
+    assert "SEP" not in reminder_subject(escalated_reminder())
