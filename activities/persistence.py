@@ -22,7 +22,7 @@ class PersistenceActivities:
     async def store_events(self, request: StoreEventsInput) -> int:
         with structlog.contextvars.bound_contextvars(patient_ref=request.patient_ref,
                                                      workflow_id=activity.info().workflow_id):
-            inserted = await self._events.append(request.events)
+            inserted = await self._events.append(request.events, sender=request.sender)
             await self._log.ainfo("events stored", received=len(request.events), inserted=inserted)
             return inserted
 

@@ -15,3 +15,7 @@ class EventRefused(PathwayError):
 
 class PathwayEnded(EventRefused):
     """The patient's follow-up has ended (`follow_up_ended`): the pathway takes no more events."""
+
+
+class EventIdConflict(EventRefused):
+    """An `event_id` already used for a different event (idempotency keys are never reused)."""

@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.errors import EventRefused, PathwayEnded
+from domain.errors import EventIdConflict, EventRefused, PathwayEnded
 from domain.events import ClinicalEvent
 from domain.plan import Plan
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
@@ -55,6 +55,7 @@ async def submit_events(
     task_queue: str = TASK_QUEUE,
     settings: PathwaySettings = DEFAULT_SETTINGS,
     timeouts: DeliveryTimeouts | None = None,
+    sender: str | None = None,
 ) -> PlanSummary:
     """Send one patient's events in one update, starting its pathway if needed.
     Events must already be validated (schema and date): the workflow's validator is
@@ -74,8 +75,8 @@ async def submit_events(
     # One event goes through `record_event`, several through `record_events`: same
     # handling, one update either way.
     update, argument = (
-        (PatientPathwayWorkflow.record_event, RecordEvent(event=events[0])) if len(events) == 1
-        else (PatientPathwayWorkflow.record_events, RecordEvents(events=tuple(events)))
+        (PatientPathwayWorkflow.record_event, RecordEvent(event=events[0], sender=sender)) if len(events) == 1
+        else (PatientPathwayWorkflow.record_events, RecordEvents(events=tuple(events), sender=sender))
     )
     try:
         return await client.execute_update_with_start_workflow(
@@ -87,6 +88,8 @@ async def submit_events(
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+        if isinstance(cause, ApplicationError) and cause.type == EventIdConflict.__name__:
+            raise EventIdConflict(message, "event_id") from None
         raise EventRefused(message) from None
 
 

@@ -43,6 +43,8 @@ class PathwayState(_Message):
     plan: Plan | None = None
     unstored_event_ids: tuple[str, ...] = ()
     """Accepted events not yet appended to the event store."""
+    senders: dict[str, str] = {}
+    """Who sent each unstored event (the API client), when known."""
 
 
 class DeliveryTimeouts(_Message):
@@ -62,10 +64,13 @@ class PathwayInput(_Message):
 
 class RecordEvent(_Message):
     event: ClinicalEvent
+    sender: str | None = None
+    """The client that sent it (kept in the event store for audit)."""
 
 
 class RecordEvents(_Message):
     events: tuple[ClinicalEvent, ...] = Field(min_length=1, max_length=MAX_EVENTS_PER_UPDATE)
+    sender: str | None = None
 
 
 class DueItem(_Message):
@@ -125,6 +130,7 @@ class ComputePlanInput(_Message):
 class StoreEventsInput(_Message):
     patient_ref: str
     events: tuple[ClinicalEvent, ...]
+    sender: str | None = None
 
 
 class PublishPlanInput(_Message):

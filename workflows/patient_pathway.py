@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.persistence import PersistenceActivities
     from activities.planning import compute_plan_activity
-    from domain.errors import EventRefused
+    from domain.errors import EventIdConflict, EventRefused
     from domain.events import ClinicalEvent, check_admissible
     from domain.plan import Obligation, Plan, ReminderStep
     from domain.planner import compute_plan, local_date
@@ -65,6 +65,7 @@ class PatientPathwayWorkflow:
         self._plan_changed = False
         self._lock = asyncio.Lock()
         self._unstored = [self._by_id[i] for i in state.unstored_event_ids]
+        self._senders = dict(state.senders)
         self._publish_seq = 0
 
     @workflow.run
@@ -93,7 +94,7 @@ class PatientPathwayWorkflow:
     @workflow.update(name="record_event")
     async def record_event(self, request: RecordEvent) -> PlanSummary:
         """One event; idempotent by event_id: a duplicate is reported and changes nothing."""
-        return await self._record((request.event,))
+        return await self._record((request.event,), request.sender)
 
     @record_event.validator
     def _validate_one(self, request: RecordEvent) -> None:
@@ -102,13 +103,13 @@ class PatientPathwayWorkflow:
     @workflow.update(name="record_events")
     async def record_events(self, request: RecordEvents) -> PlanSummary:
         """Several events of this patient in one update (a batch is all or nothing)."""
-        return await self._record(request.events)
+        return await self._record(request.events, request.sender)
 
     @record_events.validator
     def _validate_many(self, request: RecordEvents) -> None:
         self._check(request.events)
 
-    async def _record(self, events: tuple[ClinicalEvent, ...]) -> PlanSummary:
+    async def _record(self, events: tuple[ClinicalEvent, ...], sender: str | None) -> PlanSummary:
         async with self._lock:
             accepted, duplicates = [], []
             for event in events:
@@ -118,6 +119,8 @@ class PatientPathwayWorkflow:
                 self._events.append(event)
                 self._by_id[event.event_id] = event
                 self._unstored.append(event)
+                if sender is not None:
+                    self._senders[event.event_id] = sender
                 accepted.append(event.event_id)
             if accepted:
                 self._plan = await self._compute()
@@ -136,7 +139,7 @@ class PatientPathwayWorkflow:
             check_admissible(event, today)
             earlier = self._by_id.get(event.event_id) or seen.get(event.event_id)
             if earlier is not None and earlier != event:
-                raise EventRefused(f"event_id {event.event_id} was already used for a different event", "event_id")
+                raise EventIdConflict(f"event_id {event.event_id} was already used for a different event", "event_id")
             seen[event.event_id] = event
 
     @workflow.query(name="plan")
@@ -172,16 +175,19 @@ class PatientPathwayWorkflow:
 
     async def _persist(self) -> None:
         """Event store first (the audit trail), then the read model."""
-        if self._unstored:
-            batch = tuple(self._unstored)
+        while self._unstored:
+            sender = self._senders.get(self._unstored[0].event_id)
+            batch = tuple(e for e in self._unstored if self._senders.get(e.event_id) == sender)
             await workflow.execute_activity_method(
                 PersistenceActivities.store_events,
-                StoreEventsInput(patient_ref=self._patient_ref, events=batch),
+                StoreEventsInput(patient_ref=self._patient_ref, events=batch, sender=sender),
                 start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY,
                 summary=f"append {len(batch)} events to the event store",
             )
             stored = {e.event_id for e in batch}
             self._unstored = [e for e in self._unstored if e.event_id not in stored]
+            for event_id in stored:
+                self._senders.pop(event_id, None)
         if self._plan is not None:
             self._publish_seq += 1
             version = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._publish_seq % 1000
@@ -257,6 +263,6 @@ class PatientPathwayWorkflow:
 
     def _carry_over(self, start: PathwayInput) -> PathwayInput:
         state = PathwayState(events=tuple(self._events), sent=tuple(self._sent), plan=self._plan,
-                             unstored_event_ids=tuple(e.event_id for e in self._unstored))
+                             unstored_event_ids=tuple(e.event_id for e in self._unstored), senders=self._senders)
         return PathwayInput(patient_ref=self._patient_ref, settings=self._settings, timeouts=self._timeouts,
                             state=state)

@@ -6,7 +6,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from domain.calendar import add_days
-from domain.errors import EventRefused, PathwayEnded
+from domain.errors import EventIdConflict, EventRefused, PathwayEnded
 from tests.integration.scenario import Scenario
 from workflows.gateway import submit_events
 
@@ -35,7 +35,7 @@ async def test_reusing_an_event_id_for_a_different_event_is_refused(env, pathway
     await submit_events(s.client, patient_ref, [edss], task_queue=s.task_queue)
     changed = edss.model_copy(update={"score": 3.0})
 
-    with pytest.raises(EventRefused, match="already used for a different event"):
+    with pytest.raises(EventIdConflict, match="already used for a different event"):
         await submit_events(s.client, patient_ref, [changed], task_queue=s.task_queue)
     events = await s.handle.query("events")
     assert [e["score"] for e in events] == [2.5]
