@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -43,6 +43,8 @@ class MailCatcher:
         self._connections: set[SMTP] = set()
         self._arrived = asyncio.Condition()
         self._next_file = 1
+        self.on_accept: Callable[[EmailMessage], Awaitable[None]] | None = None
+        """Called for each message kept, before the "250" reply (fault injection in tests)."""
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -152,6 +154,10 @@ class _Handler:
         if refusal:
             return refusal
         await self._catcher._keep(envelope)
+        if self._catcher.on_accept is not None:
+            # Runs after the message is kept and before the client hears "250": a test can
+            # kill the sender here, between the server's acceptance and the sender's record.
+            await self._catcher.on_accept(self._catcher.received[-1].message)
         return "250 Message accepted for delivery"
 
 

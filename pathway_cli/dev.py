@@ -66,6 +66,7 @@ async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, di
         embedded = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
         config = config.model_copy(update={"database_url": embedded.uri})
         print(f"PostgreSQL:      embedded, data in {data_dir / 'postgres'}", flush=True)
+        print(f"                 DATABASE_URL={embedded.uri}", flush=True)
     pool = await create_pool(config.database_url)
     try:
         applied = await apply_migrations(pool)

@@ -53,6 +53,9 @@ class DeliveryTimeouts(_Message):
 
     send_seconds: float = Field(default=60.0, gt=0)
     heartbeat_seconds: float = Field(default=30.0, gt=0)
+    retry_initial_seconds: float = Field(default=5.0, gt=0)
+    retry_maximum_seconds: float = Field(default=1800.0, gt=0)
+    """A failed delivery is retried with exponential backoff between these bounds."""
 
 
 class PathwayInput(_Message):

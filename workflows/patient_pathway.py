@@ -41,8 +41,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 PLAN_TIMEOUT = timedelta(seconds=30)
-SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
-                         maximum_interval=timedelta(minutes=30))
 STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                           maximum_interval=timedelta(minutes=5))
@@ -246,7 +244,9 @@ class PatientPathwayWorkflow:
             message,
             start_to_close_timeout=timedelta(seconds=self._timeouts.send_seconds),
             heartbeat_timeout=timedelta(seconds=self._timeouts.heartbeat_seconds),
-            retry_policy=SEND_RETRY,
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=self._timeouts.retry_initial_seconds), backoff_coefficient=2.0,
+                maximum_interval=timedelta(seconds=self._timeouts.retry_maximum_seconds)),
             summary=f"reminder {obligation.rule} {obligation.kind.value} {step.step} to {recipients}",
         )
         if step.reminder_id not in self._sent_ids:

@@ -27,15 +27,28 @@ def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 30) -
     raise AssertionError(f"{needle!r} not printed; got {lines}")
 
 
+def wait_for_rows(command, timeout: float = 20) -> list[dict]:
+    """The read model is written by the workflow just after it answers: poll briefly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = command()
+        assert result.returncode == 0, result.stderr
+        rows = json.loads(result.stdout)
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
 def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
     port, ui_port = free_port(), free_port()
     dev = subprocess.Popen(
-        [PATHWAY, "dev", "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ui-port", str(ui_port)],
+        [PATHWAY, "dev", "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ui-port", str(ui_port),
+         "--smtp-port", str(free_port())],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PATHWAY_LOG_FORMAT": "json"},
     )
     try:
-        printed = "".join(wait_for_line(dev, "Worker running"))
+        printed = "".join(wait_for_line(dev, "Worker running", timeout=60))
         assert f"http://127.0.0.1:{ui_port}/" in printed
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=10) as ui:
             assert ui.status == 200
@@ -46,6 +59,12 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         plan = json.loads(run_cli("plan", "DEMO-0001", "--json", env=variables).stdout)
         assert plan["molecule"] == "natalizumab" and plan["stage"] == "risk_therapy"
         assert (tmp_path / "data" / "temporal.db").exists()
+
+        database_url = next(line.split("DATABASE_URL=", 1)[1].strip() for line in printed.splitlines()
+                            if "DATABASE_URL=" in line)
+        worklist = wait_for_rows(lambda: run_cli("worklist", "--centre", "C13", "--json",
+                                                 env={**variables, "DATABASE_URL": database_url}))
+        assert {(row["patient_ref"], row["rule"]) for row in worklist} >= {("DEMO-0001", "R15"), ("DEMO-0001", "R18")}
     finally:
         dev.send_signal(signal.SIGINT)
         output, _ = dev.communicate(timeout=30)

@@ -31,6 +31,7 @@ class Scenario:
         self.client = running.client
         self.task_queue = running.task_queue
         self.notifier = running.notifier
+        self.timeouts = getattr(running, "timeouts", None)
         self.patient_ref = patient_ref
         self._ids = count(1)
         self._handle: WorkflowHandle | None = None
@@ -56,7 +57,8 @@ class Scenario:
     async def record_all(self, items: list[tuple[str, dict]], on: date | None = None) -> PlanSummary:
         day = on or await self.today()
         events = [self.event(t, day, **f) for t, f in items]
-        return await submit_events(self.client, self.patient_ref, events, task_queue=self.task_queue)
+        return await submit_events(self.client, self.patient_ref, events, task_queue=self.task_queue,
+                                   timeouts=self.timeouts)
 
     async def advance_to(self, day: date) -> None:
         target = datetime.combine(day, time(12, 0), tzinfo=PARIS)

@@ -1,0 +1,102 @@
+"""A worker killed (SIGKILL) between the SMTP server's acceptance and the record of the
+send: after a restart every reminder is delivered, and the one resend carries the same
+Message-ID. The worker is a real `python -m worker` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+
+from delivery.mail_catcher import MailCatcher
+from store.directory import Directory
+from store.reminder_log import ReminderLog
+from tests.cli_support import EXAMPLES
+from tests.integration.scenario import Scenario
+from tests.integration.staff_stack import DOMAIN, FAST, eventually
+
+UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
+                    ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
+                    ("treatment_started", {"molecule": "natalizumab"})]
+
+
+class WorkerProcess:
+    def __init__(self, environment: dict[str, str]) -> None:
+        self.environment = environment
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "worker", env={**os.environ, **self.environment},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        while True:
+            line = await asyncio.wait_for(self.process.stdout.readline(), timeout=30)
+            if not line:
+                raise AssertionError("the worker exited before starting")
+            if b"worker started" in line:
+                asyncio.get_running_loop().create_task(self._drain())
+                return
+
+    async def _drain(self) -> None:
+        while self.process and await self.process.stdout.readline():
+            pass
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        if self.process and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), timeout=20)
+
+
+async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_message_id(
+    env, pool, database, patient_ref
+):
+    await Directory(pool).load(EXAMPLES / "directory.json")
+    async with MailCatcher() as catcher:
+        task_queue = f"crash-{patient_ref}"
+        environment = {
+            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "DATABASE_URL": database,
+            "PATHWAY_TASK_QUEUE": task_queue, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(catcher.port),
+            "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN, "PATHWAY_LOG_FORMAT": "json",
+        }
+        first, second = WorkerProcess(environment), WorkerProcess(environment)
+        killed_message_id: list[str] = []
+
+        async def kill_on_first_acceptance(message) -> None:
+            if not killed_message_id:
+                killed_message_id.append(message["Message-ID"])
+                first.kill()
+                await first.process.wait()
+
+        catcher.on_accept = kill_on_first_acceptance
+        await first.start()
+        try:
+            running = type("Running", (), {"client": env.client, "task_queue": task_queue, "notifier": None,
+                                           "timeouts": FAST})
+            s = Scenario(env, running, patient_ref)
+            await s.record_all(UNPREPARED_START)
+            await eventually(lambda: _true(killed_message_id), what="the first SMTP acceptance")
+            assert first.process.returncode == -signal.SIGKILL
+
+            await second.start()
+
+            async def all_sent():
+                rows = await ReminderLog(pool).history(patient_ref)
+                return len(rows) == 3 and all(r.status == "sent" for r in rows) and rows
+            rows = await eventually(all_sent, timeout_s=60, what="every reminder delivered after the restart")
+        finally:
+            await first.stop()
+            await second.stop()
+
+    copies = Counter(m["Message-ID"] for m in catcher.messages)
+    assert set(copies) == {r.message_id for r in rows}, "every reminder was delivered"
+    assert copies[killed_message_id[0]] == 2, "the send cut short by the crash was resent once"
+    assert max(copies.values()) <= 2
+
+
+async def _true(value) -> bool:
+    return bool(value)
