@@ -110,6 +110,10 @@ class Plan(BaseModel):
     care_team: CareTeam | None = None
     obligations: tuple[Obligation, ...] = ()
     next_reminder_at: datetime | None = None
+    next_status_change_at: datetime | None = None
+    """The next instant an open obligation changes status without a reminder (e.g. it
+    becomes overdue the day after its due date): when worklists and search attributes
+    must be refreshed."""
     anomalies: tuple[Anomaly, ...] = ()
     ruleset_version: str
     ended: str | None = None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from domain.calendar import add_days
 from domain.events import ClinicalEvent
 from domain.history import Timeline, build_timeline, select_events
 from domain.plan import Anomaly, CareTeam, Obligation, Plan, Status
@@ -52,6 +53,7 @@ def compute_plan(
         if timeline.care_team else None,
         obligations=tuple(obligations),
         next_reminder_at=_next_reminder(obligations, now),
+        next_status_change_at=_next_status_change(obligations, now, settings),
         anomalies=selection.anomalies + tuple(timeline.anomalies) + _care_team_anomaly(timeline, obligations),
         ruleset_version=RULESET_VERSION,
         ended=timeline.ended.reason if timeline.ended else None,
@@ -98,6 +100,16 @@ def _finalize(patient_ref: str, draft: Draft, timeline: Timeline, settings: Path
 def _next_reminder(obligations: list[Obligation], now: datetime) -> datetime | None:
     upcoming = [step.at for o in obligations for step in o.reminders if step.at > now]
     return min(upcoming, default=None)
+
+
+def _next_status_change(obligations: list[Obligation], now: datetime, settings: PathwaySettings) -> datetime | None:
+    """Statuses change at the start of a centre day: the heads-up day (due), the day after
+    the due date (overdue); `defaulted` comes with the last reminder."""
+    zone = ZoneInfo(settings.timezone)
+    days = [d for o in obligations if o.reminders
+            for d in (o.heads_up_on, add_days(o.due_on, 1)) if d is not None]
+    moments = [datetime.combine(d, time(0, 0), tzinfo=zone) for d in days]
+    return min((m for m in moments if m > now), default=None)
 
 
 def _care_team_anomaly(timeline: Timeline, obligations: list[Obligation]) -> tuple[Anomaly, ...]:

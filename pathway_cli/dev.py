@@ -22,6 +22,7 @@ from store.directory import Directory
 from store.embedded import EmbeddedPostgres
 from store.migrate import apply_migrations
 from worker import run_worker
+from workflows import search_attributes
 from workflows.gateway import connect
 
 STARTUP_TIMEOUT_S = 30.0
@@ -42,6 +43,7 @@ def server_command(data_dir: Path, port: int, ui_port: int) -> list[str]:
         find_temporal_binary(), "server", "start-dev",
         "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
         "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn",
+        *search_attributes.dev_server_flags(),
     ]
 
 

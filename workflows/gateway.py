@@ -17,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from domain.errors import EventIdConflict, EventRefused, PathwayEnded
-from domain.events import ClinicalEvent
+from domain.events import CareTeamAssigned, ClinicalEvent
 from domain.plan import Plan
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 from workflows.messages import (
@@ -48,6 +48,12 @@ def update_id_for(events: Sequence[ClinicalEvent]) -> str:
     return f"events-{digest.hexdigest()}"
 
 
+def static_summary(patient_ref: str, events: Sequence[ClinicalEvent]) -> str:
+    """What the Temporal UI shows at the top of a pathway: identifiers only."""
+    centres = [e.centre_id for e in events if isinstance(e, CareTeamAssigned)]
+    return f"Follow-up pathway of patient {patient_ref}" + (f", centre {centres[-1]}" if centres else "")
+
+
 async def submit_events(
     client: Client,
     patient_ref: str,
@@ -70,7 +76,7 @@ async def submit_events(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A pathway that ended (follow_up_ended) is not silently restarted empty.
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        static_summary=f"MS follow-up pathway of patient {patient_ref}",
+        static_summary=static_summary(patient_ref, events),
     )
     # One event goes through `record_event`, several through `record_events`: same
     # handling, one update either way.

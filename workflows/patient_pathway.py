@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import ClinicalEvent, check_admissible
     from domain.plan import Obligation, Plan, ReminderStep
     from domain.planner import compute_plan, local_date
+    from workflows import search_attributes
+    from workflows.details import current_details
     from workflows.messages import (
         ComputePlanInput,
         PathwayInput,
@@ -45,6 +47,8 @@ STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                           maximum_interval=timedelta(minutes=5))
 PERSISTENCE_PATCH = "store-events-and-publish-plan"
+SEARCH_ATTRIBUTES_PATCH = "search-attributes"
+STATUS_WAKEUPS_PATCH = "status-wakeups"
 
 
 @workflow.defn(name="PatientPathway")
@@ -64,6 +68,7 @@ class PatientPathwayWorkflow:
         self._lock = asyncio.Lock()
         self._unstored = [self._by_id[i] for i in state.unstored_event_ids]
         self._senders = dict(state.senders)
+        self._indexed: dict[str, object] = {}
         self._publish_seq = 0
 
     @workflow.run
@@ -78,6 +83,7 @@ class PatientPathwayWorkflow:
                 self._plan_changed = False
             if workflow.patched(PERSISTENCE_PATCH):
                 await self._persist()
+            self._show()
             if self._ended():
                 break
             await self._send_due_reminders()
@@ -171,6 +177,19 @@ class PatientPathwayWorkflow:
             summary=f"plan from {len(self._events)} events",
         )
 
+    def _show(self) -> None:
+        """Search attributes (coded values, upserted when they change) and UI details."""
+        if self._plan is None:
+            return
+        workflow.set_current_details(current_details(self._plan))
+        if not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+            return
+        values = search_attributes.values_for(self._plan)
+        changed = {k: v for k, v in values.items() if self._indexed.get(k, "unset") != v}
+        if changed:
+            workflow.upsert_search_attributes(search_attributes.updates(changed))
+            self._indexed.update(changed)
+
     async def _persist(self) -> None:
         """Event store first (the audit trail), then the read model."""
         while self._unstored:
@@ -198,11 +217,12 @@ class PatientPathwayWorkflow:
 
     async def _sleep_until_next_reminder_or_change(self) -> None:
         next_at = self._plan.next_reminder_at if self._plan else None
-        timeout = None
-        summary = None
-        if next_at is not None:
-            timeout = max(next_at - workflow.now(), timedelta(seconds=1))
-            summary = self._describe_next(next_at)
+        summary = self._describe_next(next_at) if next_at else None
+        status_change = self._plan.next_status_change_at if self._plan else None
+        if status_change is not None and (next_at is None or status_change < next_at) \
+                and workflow.patched(STATUS_WAKEUPS_PATCH):
+            next_at, summary = status_change, f"wake to refresh statuses, {status_change.date().isoformat()}"
+        timeout = max(next_at - workflow.now(), timedelta(seconds=1)) if next_at else None
         try:
             await workflow.wait_condition(lambda: self._plan_changed, timeout=timeout, timeout_summary=summary)
         except TimeoutError:

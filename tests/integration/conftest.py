@@ -20,6 +20,7 @@ from store.event_store import EventStore
 from store.read_model import ReadModel
 from tests.pg_support import fresh_database
 from worker import build_worker
+from workflows import search_attributes
 from workflows.messages import ReminderMessage
 
 
@@ -30,6 +31,7 @@ async def env():
         dev_server_existing_path=find_temporal_binary(),
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"],
         data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL,
     )
     async with environment:
         yield environment

@@ -17,6 +17,7 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from domain.calendar import add_days
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from tests.integration.scenario import Scenario
+from workflows import search_attributes
 from workflows.gateway import submit_events
 from workflows.messages import workflow_id_for
 
@@ -29,6 +30,7 @@ async def env():
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless",
                                "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"],
         data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL,
     )
     async with environment:
         yield environment

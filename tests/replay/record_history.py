@@ -29,12 +29,14 @@ from tests.integration.conftest import RecordingNotifier, Running
 from tests.integration.scenario import Scenario
 from tests.pg_support import fresh_database
 from worker import build_worker
+from workflows import search_attributes
 
 
 async def record(out: Path) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=find_temporal_binary(),
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"], data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL,
     )
     async with env, fresh_database() as dsn:
         task_queue = f"record-{uuid.uuid4()}"

@@ -1,0 +1,60 @@
+"""What engineers see in Temporal: search attributes to find pathways, a static summary,
+live details, and summaries on timers and activities."""
+
+from __future__ import annotations
+
+import asyncio
+
+from domain.calendar import add_days
+from tests.integration.scenario import Scenario
+
+START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
+         ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
+         ("treatment_started", {"molecule": "natalizumab"})]
+
+
+async def find(client, query: str, expected: int = 1, timeout_s: float = 5.0) -> list:
+    """Visibility lags the upsert a little: poll."""
+    for _ in range(int(timeout_s / 0.1)):
+        found = [w async for w in client.list_workflows(query)]
+        if len(found) >= expected:
+            return found
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def test_overdue_natalizumab_validations_of_a_centre_are_found_by_search_attributes(env, pathway_worker, patient_ref):
+    s = Scenario(env, pathway_worker, patient_ref)
+    t0 = await s.today()
+    await s.record_all(START)
+    await s.advance_to(add_days(t0, 2))
+    query = (f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "risk_therapy" AND PathwayMolecule = "natalizumab"'
+             ' AND PathwayCentre = "C13" AND PathwayOverdueKinds = "treatment_validation" AND PathwayOverdueCount = 3'
+             ' AND PathwayEnded = false')
+
+    found = await find(s.client, query)
+
+    assert [w.id for w in found] == [f"patient-{patient_ref}"]
+    assert await find(s.client, f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "first_line"', 0) == []
+
+
+async def test_a_pathway_reads_as_a_story_in_the_ui(env, pathway_worker, patient_ref):
+    s = Scenario(env, pathway_worker, patient_ref)
+    t0 = await s.today()
+    await s.record_all(START)
+    await s.advance_to(add_days(t0, 2))
+
+    description = await s.handle.describe()
+    assert await description.static_summary() == f"Follow-up pathway of patient {patient_ref}, centre C13"
+    metadata = await s.handle.query("__temporal_workflow_metadata")
+    details = metadata.current_details
+    assert "**stage** risk_therapy" in details and "R15 treatment_validation" in details
+
+    history = await s.handle.fetch_history()
+    summaries = [e.user_metadata.summary for e in history.events if e.HasField("user_metadata")]
+    texts = [pathway_worker.client.data_converter.payload_converter.from_payload(p, str) for p in summaries]
+    assert any(t.startswith("wake to refresh statuses, ") for t in texts), texts
+    assert any(t.startswith("reminder R15 treatment_validation due to neurologist N12") for t in texts), texts
+    assert any(t.startswith("append 3 events") for t in texts), texts
+    overdue_timer = f"overdue_1, {add_days(t0, 30).isoformat()}"
+    assert any(t.startswith("sleep until R") and t.endswith(overdue_timer) for t in texts), "\n".join(texts)
