@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
@@ -17,7 +18,8 @@ from activities.planning import compute_plan_activity
 from pathway_runtime.bootstrap import services
 from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
-from workflows.gateway import connect
+from pathway_runtime.metrics import serve_metrics
+from pathway_runtime.temporal import connect_temporal
 from workflows.patient_pathway import PatientPathwayWorkflow
 
 
@@ -36,13 +38,17 @@ def build_worker(
         activities=[compute_plan_activity, notifications.send_reminder,
                     persistence.store_events, persistence.publish_plan],
         activity_executor=executor,
+        # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
+        graceful_shutdown_timeout=timedelta(seconds=20),
     )
 
 
 async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> None:
     log = structlog.get_logger("worker")
     stop = stop or _stop_on_signals()
-    client = await connect(config.temporal_address, config.temporal_namespace)
+    client = await connect_temporal(config)
+    if config.metrics_port:
+        serve_metrics(config.metrics_host, config.metrics_port)
     async with services(config) as wired:
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = build_worker(client, config.task_queue, wired.delivery, wired.persistence, executor)

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from delivery.email import message_id_for
 from delivery.errors import DeliveryFailed
+from pathway_runtime.metrics import REMINDERS_ALREADY_SENT, REMINDERS_FAILED, REMINDERS_SENT
 from store.directory import Directory
 from store.reminder_log import ReminderLog
 from workflows.messages import ReminderMessage
@@ -52,6 +53,7 @@ class StaffDelivery:
     async def _deliver(self, channel: Channel, message: ReminderMessage, recipients: list[dict]) -> None:
         row = await self._log.claim(message, channel.name, recipients, self.delivery_id(channel, message))
         if row.status == "sent":
+            REMINDERS_ALREADY_SENT.labels(channel.name).inc()
             await self._logger.ainfo("already sent", channel=channel.name)
             return
         to = [r["address"] for r in recipients if r.get("address")]
@@ -61,10 +63,12 @@ class StaffDelivery:
             await channel.send(message, to)
         except DeliveryFailed as failure:
             await self._log.mark_failed(message.reminder_id, channel.name, failure.reason)
+            REMINDERS_FAILED.labels(channel.name, str(failure.retryable).lower()).inc()
             await self._logger.awarning("delivery failed", channel=channel.name, retryable=failure.retryable,
                                         reason=failure.reason)
             if failure.retryable:
                 raise ApplicationError(str(failure), type="DeliveryFailed") from None
             return
         await self._log.mark_sent(message.reminder_id, channel.name)
+        REMINDERS_SENT.labels(channel.name).inc()
         await self._logger.ainfo("delivered", channel=channel.name, recipients=len(to))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import structlog
 from temporalio import activity
 
+from pathway_runtime.metrics import EVENTS_STORED
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from workflows.messages import PublishPlanInput, StoreEventsInput
@@ -23,6 +24,7 @@ class PersistenceActivities:
         with structlog.contextvars.bound_contextvars(patient_ref=request.patient_ref,
                                                      workflow_id=activity.info().workflow_id):
             inserted = await self._events.append(request.events, sender=request.sender)
+            EVENTS_STORED.inc(inserted)
             await self._log.ainfo("events stored", received=len(request.events), inserted=inserted)
             return inserted
 

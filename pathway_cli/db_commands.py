@@ -82,9 +82,9 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
 
 async def _rebuild(args, config: AppConfig, pool, today: date) -> int:
     from pathway_cli.rebuild import rebuild
-    from workflows.gateway import connect
+    from pathway_runtime.temporal import connect_temporal
 
-    client = await connect(config.temporal_address, config.temporal_namespace)
+    client = await connect_temporal(config)
     report = await rebuild(client, EventStore(pool), args.patient_ref, today, config.task_queue, args.check)
     action = "rebuilt from" if report.rebuilt else "checked against"
     print(f"patient {report.patient_ref}: {action} {report.stored_events} stored events; "

@@ -1,7 +1,8 @@
-"""`pathway dev`: the local stack in one command. A Temporal dev server (persisted, Web
-UI on), PostgreSQL (embedded unless DATABASE_URL is set; migrations applied), a local
-SMTP server catching e-mails into the data directory (unless SMTP_HOST is set), and
-the worker; stopped together on Ctrl-C or SIGTERM."""
+"""`pathway dev`: the whole local stack in one command, stopped together on Ctrl-C or
+SIGTERM: PostgreSQL (embedded unless DATABASE_URL is set; migrations applied), a local
+SMTP server catching e-mails into the data directory (unless SMTP_HOST is set), payload
+encryption keys and the codec server the Temporal UI decrypts through, the Temporal dev
+server (persisted, Web UI on), the HTTP API and the worker."""
 
 from __future__ import annotations
 
@@ -10,26 +11,42 @@ import signal
 import socket
 import sys
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
+from codec.aes import new_key
+from codec.server import create_codec_app
 from delivery.mail_catcher import MailCatcher
 from pathway_cli.temporal_server import find_temporal_binary
 from pathway_runtime.config import AppConfig
+from pathway_runtime.http_server import serving
+from pathway_runtime.temporal import codec_keys
 from store.db import StoreError, create_pool
 from store.directory import Directory
 from store.embedded import EmbeddedPostgres
 from store.migrate import apply_migrations
+from store.tokens import TokenStore
 from worker import run_worker
 from workflows import search_attributes
 from workflows.gateway import connect
 
 STARTUP_TIMEOUT_S = 30.0
+LOCAL_TOKENS = (("local-integration", "integration"), ("local-staff", "staff"))
 
 
 class DevError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class DevPorts:
+    temporal: int = 7233
+    ui: int = 8233
+    smtp: int = 2525
+    codec: int = 8081
+    api: int = 8000
 
 
 def port_in_use(port: int) -> bool:
@@ -38,76 +55,123 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def server_command(data_dir: Path, port: int, ui_port: int) -> list[str]:
-    return [
-        find_temporal_binary(), "server", "start-dev",
-        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
-        "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn",
-        *search_attributes.dev_server_flags(),
-    ]
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
-async def run_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int, smtp_port: int,
-                  directory: Path | None) -> None:
-    for p in (port, ui_port):
-        if port_in_use(p):
-            raise DevError(f"port {p} on 127.0.0.1 is already in use; choose others with --port/--ui-port")
+async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None) -> None:
+    busy = [p for p in (ports.temporal, ports.ui, ports.codec, ports.api) if port_in_use(p)]
+    if busy:
+        raise DevError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 already in use; "
+                       "choose others with --port/--ui-port/--codec-port/--api-port")
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     stop = _stop_event()
     async with AsyncExitStack() as stack:
         config = await _database(stack, config, data_dir, directory)
-        config = await _mail(stack, config, data_dir, smtp_port)
-        await _temporal_and_worker(config, data_dir, port, ui_port, stop)
+        config = await _mail(stack, config, data_dir, ports.smtp)
+        config = await _codec(stack, config, data_dir, ports)
+        address = await _temporal(stack, config, data_dir, ports)
+        config = config.model_copy(update={"temporal_address": address})
+        await _api(stack, config, data_dir, ports.api)
+        say("Worker running. Ctrl-C stops everything.")
+        await run_worker(config, stop)
+    say("Stopped.")
 
 
 async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, directory: Path | None) -> AppConfig:
     if config.database_url:
-        print("PostgreSQL:      DATABASE_URL (existing server)", flush=True)
+        say("PostgreSQL:      DATABASE_URL (existing server)")
     else:
         embedded = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
         config = config.model_copy(update={"database_url": embedded.uri})
-        print(f"PostgreSQL:      embedded, data in {data_dir / 'postgres'}", flush=True)
-        print(f"                 DATABASE_URL={embedded.uri}", flush=True)
+        say(f"PostgreSQL:      embedded, data in {data_dir / 'postgres'}")
+        say(f"                 DATABASE_URL={embedded.uri}")
     pool = await create_pool(config.database_url)
     try:
         applied = await apply_migrations(pool)
-        print(f"                 migrations: {', '.join(applied) if applied else 'up to date'}", flush=True)
+        say(f"                 migrations: {', '.join(applied) if applied else 'up to date'}")
         if directory is not None:
             neurologists, centres = await Directory(pool).load(directory)
-            print(f"                 directory: {neurologists} neurologists, {centres} centres from {directory}", flush=True)
+            say(f"                 directory: {neurologists} neurologists, {centres} centres from {directory}")
+        await _local_tokens(pool, data_dir)
     finally:
         await pool.close()
     return config
 
 
+async def _local_tokens(pool, data_dir: Path) -> None:
+    """Tokens for local use, created once and kept (0600) in the data directory."""
+    path = data_dir / "api-tokens"
+    if path.exists():
+        say(f"API tokens:      in {path}")
+        return
+    existing = {t.name for t in await TokenStore(pool).list()}
+    lines = []
+    for name, role in LOCAL_TOKENS:
+        if name not in existing:
+            token, _ = await TokenStore(pool).create(name, role)
+            lines.append(f"{role}={token}")
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    say(f"API tokens:      created, in {path} (integration= posts events, staff= reads)")
+
+
 async def _mail(stack: AsyncExitStack, config: AppConfig, data_dir: Path, smtp_port: int) -> AppConfig:
     if config.smtp_host:
-        print(f"SMTP:            {config.smtp_host}:{config.smtp_port}", flush=True)
+        say(f"SMTP:            {config.smtp_host}:{config.smtp_port}")
         return config
     catcher = await stack.enter_async_context(MailCatcher(port=smtp_port, maildir=data_dir / "mail"))
-    print(f"SMTP:            local catcher on 127.0.0.1:{catcher.port}, e-mails in {data_dir / 'mail'}", flush=True)
+    say(f"SMTP:            local catcher on 127.0.0.1:{catcher.port}, e-mails in {data_dir / 'mail'}")
     return config.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": catcher.port})
 
 
-async def _temporal_and_worker(config: AppConfig, data_dir: Path, port: int, ui_port: int, stop: asyncio.Event) -> None:
+async def _codec(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports: DevPorts) -> AppConfig:
+    """Encryption keys (generated once into the data directory unless configured) and the
+    codec server the UI decrypts through."""
+    keys_file = data_dir / "codec-keys"
+    if not config.codec_keys:
+        if not keys_file.exists():
+            keys_file.write_text(f"dev1:{new_key()}\n")
+            keys_file.chmod(0o600)
+        config = config.model_copy(update={"codec_keys_file": str(keys_file)})
+    ui_origin = f"http://127.0.0.1:{ports.ui}"
+    app = create_codec_app(codec_keys(config), config.codec_server_token, ui_origin, trust_ui_origin=True)
+    await stack.enter_async_context(serving(app, "127.0.0.1", ports.codec))
+    say(f"Codec server:    http://127.0.0.1:{ports.codec} (keys: {'PATHWAY_CODEC_KEYS' if config.codec_keys else keys_file})")
+    return config
+
+
+async def _temporal(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports: DevPorts) -> str:
     log_path = data_dir / "temporal.log"
-    with log_path.open("ab") as server_log:
-        server = await asyncio.create_subprocess_exec(
-            *server_command(data_dir, port, ui_port), stdout=server_log, stderr=server_log,
-            stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
-        )
-        try:
-            address = f"127.0.0.1:{port}"
-            await _wait_until_ready(address, server, log_path)
-            print(f"Temporal server: {address}  (data: {data_dir / 'temporal.db'}, log: {log_path})", flush=True)
-            print(f"Temporal UI:     http://127.0.0.1:{ui_port}/namespaces/default/workflows", flush=True)
-            print("Worker running. Ctrl-C stops the worker and the server.", flush=True)
-            worker_config = config.model_copy(update={"temporal_address": address})
-            await run_worker(worker_config, stop)
-        finally:
-            await _stop_server(server)
-            print("Stopped.", flush=True)
+    server_log = stack.enter_context(log_path.open("ab"))
+    server = await asyncio.create_subprocess_exec(
+        *server_command(data_dir, ports), stdout=server_log, stderr=server_log,
+        stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
+    )
+    stack.push_async_callback(_stop_server, server)
+    address = f"127.0.0.1:{ports.temporal}"
+    await _wait_until_ready(address, server, log_path)
+    say(f"Temporal server: {address}  (data: {data_dir / 'temporal.db'}, log: {log_path})")
+    say(f"Temporal UI:     http://127.0.0.1:{ports.ui}/namespaces/default/workflows")
+    return address
+
+
+def server_command(data_dir: Path, ports: DevPorts) -> list[str]:
+    return [
+        find_temporal_binary(), "server", "start-dev",
+        "--ip", "127.0.0.1", "--port", str(ports.temporal), "--ui-port", str(ports.ui),
+        "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn",
+        "--ui-codec-endpoint", f"http://127.0.0.1:{ports.codec}",
+        *search_attributes.dev_server_flags(),
+    ]
+
+
+async def _api(stack: AsyncExitStack, config: AppConfig, data_dir: Path, port: int) -> None:
+    from api.app import create_app
+
+    await stack.enter_async_context(serving(create_app(config), "127.0.0.1", port))
+    say(f"API:             http://127.0.0.1:{port}/v1   (OpenAPI docs: http://127.0.0.1:{port}/docs)")
 
 
 def _stop_event() -> asyncio.Event:
@@ -144,11 +208,13 @@ async def _stop_server(server: asyncio.subprocess.Process) -> None:
         await server.wait()
 
 
-def main_dev(config: AppConfig, data_dir: Path, port: int, ui_port: int, smtp_port: int = 0,
-             directory: Path | None = None) -> int:
+def main_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None = None) -> int:
     try:
-        asyncio.run(run_dev(config, data_dir, port, ui_port, smtp_port, directory))
-    except (DevError, FileNotFoundError, StoreError) as error:
+        asyncio.run(run_dev(config, data_dir, ports, directory))
+    except (DevError, FileNotFoundError, StoreError, OSError) as error:
         print(f"pathway dev: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+

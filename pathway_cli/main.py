@@ -11,6 +11,8 @@
     pathway rebuild P-0001 [--check] rebuild a pathway from the event store
     pathway rules                    the rules table
     pathway worker                   the worker alone (TEMPORAL_ADDRESS, DATABASE_URL)
+    pathway api [--host H --port P]  the HTTP API (OpenAPI docs at /docs)
+    pathway token create|revoke|list bearer tokens of the HTTP API
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from temporalio.service import RPCError
 from domain.errors import EventRefused
 from domain.events import PATIENT_REF_PATTERN
 from domain.planner import local_date
-from pathway_cli import db_commands
+from pathway_cli import api_commands, codec_commands, db_commands, temporal_commands
 from pathway_cli.inputs import InvalidInput, by_patient, parse_events_text
 from pathway_cli.render import render_plan, render_reminders, render_rules, render_summary
 from pathway_runtime.config import ConfigError, load_config
 from pathway_runtime.logs import configure_logging
+from pathway_runtime.temporal import connect_temporal
 from store.db import StoreError
-from workflows.gateway import connect, fetch_plan, fetch_sent_reminders, submit_events
+from workflows.gateway import fetch_plan, fetch_sent_reminders, submit_events
 
 EXIT_INVALID = 2
 
@@ -49,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", default=7233, type=int, help="Temporal gRPC port (default 7233)")
     dev.add_argument("--ui-port", default=8233, type=int, help="Temporal Web UI port (default 8233)")
     dev.add_argument("--smtp-port", default=2525, type=int, help="local SMTP catcher port when SMTP_HOST is unset (default 2525)")
+    dev.add_argument("--codec-port", default=8081, type=int, help="codec server port (default 8081)")
+    dev.add_argument("--api-port", default=8000, type=int, help="HTTP API port (default 8000)")
     dev.add_argument("--directory", type=Path, help="load this staff directory (JSON/CSV) at start")
 
     submit = commands.add_parser("submit", help="send clinical events (JSON: one event, a list, or {\"events\": [...]})")
@@ -67,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="print the rules table (R1-R20, molecules, tracks)")
     commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS and DATABASE_URL")
     db_commands.add_parsers(commands)
+    codec_commands.add_parsers(commands)
+    temporal_commands.add_parsers(commands)
+    api_commands.add_parsers(commands)
     return parser
 
 
@@ -89,17 +97,27 @@ def run(argv: list[str]) -> int:
         return EXIT_INVALID
     configure_logging(config.log_format, config.log_level)
     if args.command == "dev":
-        from pathway_cli.dev import main_dev
+        from pathway_cli.dev import DevPorts, main_dev
 
-        return main_dev(config, args.data_dir, args.port, args.ui_port, args.smtp_port, args.directory)
+        ports = DevPorts(temporal=args.port, ui=args.ui_port, smtp=args.smtp_port, codec=args.codec_port,
+                         api=args.api_port)
+        return main_dev(config, args.data_dir, ports, args.directory)
     if args.command == "worker":
         import worker
 
         return worker.main()
+    if args.command in codec_commands.COMMANDS:
+        try:
+            return codec_commands.run(args, config)
+        except ConfigError as error:
+            print(f"pathway: {error}", file=sys.stderr)
+            return EXIT_INVALID
     if args.command == "rules":
         print(render_rules())
         return 0
     try:
+        if args.command in api_commands.API_COMMANDS:
+            return api_commands.run_api_command(args, config)
         return asyncio.run(_client_command(args, config))
     except InvalidInput as error:
         print("pathway: refused, nothing was sent:", file=sys.stderr)
@@ -119,6 +137,8 @@ def run(argv: list[str]) -> int:
 
 async def _client_command(args: argparse.Namespace, config) -> int:
     today = local_date(datetime.now().astimezone())
+    if args.command in temporal_commands.COMMANDS:
+        return await temporal_commands.run(args, config)
     if args.command in db_commands.DB_COMMANDS:
         return await db_commands.run_db_command(args, config, today)
     if args.command == "submit":
@@ -158,7 +178,7 @@ def _check_patient_ref(patient_ref: str) -> None:
 
 async def _connect(config):
     try:
-        return await connect(config.temporal_address, config.temporal_namespace)
+        return await connect_temporal(config)
     except RuntimeError as error:
         raise EventRefused(f"cannot reach Temporal at {config.temporal_address} ({error}); is `pathway dev` running?") from None
 

@@ -35,6 +35,35 @@ class AppConfig(BaseModel):
     webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     webhook_secret: str | None = Field(default=None, min_length=16, repr=False)
 
+    api_host: str = Field(default="127.0.0.1", min_length=1)
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    """Larger request bodies are refused (413) before they are parsed."""
+    api_temporal_timeout_s: float = Field(default=30.0, gt=0)
+    """How long a request waits for Temporal (an update, a query) before answering 503."""
+    api_concurrency: int = Field(default=16, ge=1, le=256)
+    """How many patients of one batch are sent to their workflows at once."""
+
+    codec_keys: str | None = Field(default=None, repr=False)
+    """Payload encryption keys, `key_id:base64,key_id:base64` (32-byte AES keys)."""
+    codec_keys_file: str = ".pathway/codec-keys"
+    """Read when PATHWAY_CODEC_KEYS is unset and the file exists (`pathway dev` writes it)."""
+    codec_active_key: str | None = None
+    """The key id new payloads are encrypted with (default: the last listed)."""
+    codec_server_port: int = Field(default=8081, ge=1, le=65535)
+    codec_server_token: str | None = Field(default=None, min_length=16, repr=False)
+    codec_ui_origin: str = Field(default="http://127.0.0.1:8233", pattern=r"^https?://")
+    """The Temporal UI's origin, allowed by the codec server's CORS policy."""
+    codec_trust_ui_origin: bool = False
+    """Dev only: accept decode requests from the UI origin without a token (the dev UI
+    has no login to forward one). Never in production."""
+    metrics_host: str = Field(default="127.0.0.1", min_length=1)
+    """Where the metrics ports listen (0.0.0.0 in a container)."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Prometheus metrics of the application (reminders, events) on this port."""
+    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Prometheus metrics of the Temporal SDK runtime (workflows, activities, polls)."""
+
 
 ENV_NAMES = {
     "temporal_address": "TEMPORAL_ADDRESS",
@@ -52,6 +81,21 @@ ENV_NAMES = {
     "message_id_domain": "PATHWAY_MESSAGE_ID_DOMAIN",
     "webhook_url": "WEBHOOK_URL",
     "webhook_secret": "WEBHOOK_SECRET",
+    "codec_keys": "PATHWAY_CODEC_KEYS",
+    "codec_keys_file": "PATHWAY_CODEC_KEYS_FILE",
+    "codec_active_key": "PATHWAY_CODEC_ACTIVE_KEY",
+    "codec_server_port": "PATHWAY_CODEC_SERVER_PORT",
+    "codec_server_token": "PATHWAY_CODEC_SERVER_TOKEN",
+    "codec_ui_origin": "PATHWAY_CODEC_UI_ORIGIN",
+    "codec_trust_ui_origin": "PATHWAY_CODEC_TRUST_UI_ORIGIN",
+    "metrics_host": "PATHWAY_METRICS_HOST",
+    "metrics_port": "PATHWAY_METRICS_PORT",
+    "temporal_metrics_port": "PATHWAY_TEMPORAL_METRICS_PORT",
+    "api_host": "PATHWAY_API_HOST",
+    "api_port": "PATHWAY_API_PORT",
+    "api_max_body_bytes": "PATHWAY_API_MAX_BODY_BYTES",
+    "api_temporal_timeout_s": "PATHWAY_API_TEMPORAL_TIMEOUT_S",
+    "api_concurrency": "PATHWAY_API_CONCURRENCY",
 }
 
 

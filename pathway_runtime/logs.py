@@ -23,9 +23,12 @@ def configure_logging(fmt: str = "auto", level: str = "INFO", stream=None) -> No
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Tracebacks without local variables: a frame's locals may hold an event's payload
+    # or a bearer token, and neither may reach a log.
     renderer = (
-        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
-        if as_json else [structlog.dev.ConsoleRenderer()]
+        [structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False)),
+         structlog.processors.JSONRenderer()]
+        if as_json else [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

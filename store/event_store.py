@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -26,6 +28,16 @@ def _check_batch(events: Sequence[ClinicalEvent], payloads: list[dict[str, Any]]
     for event, payload in zip(events, payloads):
         if first.setdefault(event.event_id, payload) != payload:
             raise EventConflict(f"event_id {event.event_id} appears twice in the batch with other content")
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the store keeps it: receipt order, time and sending client beside the payload."""
+
+    seq: int
+    event: ClinicalEvent
+    received_at: datetime
+    sender: str | None
 
 
 class EventStore:
@@ -76,3 +88,18 @@ class EventStore:
     async def stored_payload(self, event_id: str) -> dict[str, Any] | None:
         async with connection(self._pool) as conn:
             return await conn.fetchval(queries.EVENTS_PAYLOAD, event_id)
+
+    async def records_for_patient(self, patient_ref: str) -> list[StoredEvent]:
+        """Like `for_patient`, with when each event was stored and which client sent it."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.EVENTS_RECORDS_FOR_PATIENT, patient_ref)
+        return [StoredEvent(seq=r["seq"], event=EVENT_ADAPTER.validate_json(r["payload"]),
+                            received_at=r["received_at"], sender=r["sender"]) for r in rows]
+
+    async def stored_payloads(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored payload of each of these event ids that is stored (one query for a batch)."""
+        if not event_ids:
+            return {}
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.EVENTS_PAYLOADS, list(dict.fromkeys(event_ids)))
+        return {r["event_id"]: r["payload"] for r in rows}

@@ -25,6 +25,7 @@ EVENTS_APPEND = _sql("events_append")
 EVENTS_PAYLOADS = _sql("events_payloads")
 EVENTS_FOR_PATIENT = _sql("events_for_patient")
 EVENTS_PAYLOAD = _sql("events_payload")
+EVENTS_RECORDS_FOR_PATIENT = _sql("events_records_for_patient")
 
 PATIENTS_UPSERT = _sql("patients_upsert")
 PATIENTS_GET = _sql("patients_get")
@@ -44,3 +45,14 @@ CENTRES_BY_ID = _sql("centres_by_id")
 NEUROLOGISTS_BY_ID = _sql("neurologists_by_id")
 
 WORKLIST_OPEN_OBLIGATIONS = _sql("worklist_open_obligations")
+
+PING = _sql("ping")
+
+EVENT_CLAIMS_INSERT = _sql("event_claims_insert")
+EVENT_CLAIMS_GET = _sql("event_claims_get")
+EVENT_CLAIMS_RELEASE = _sql("event_claims_release")
+
+TOKENS_INSERT = _sql("tokens_insert")
+TOKENS_REVOKE = _sql("tokens_revoke")
+TOKENS_LIST = _sql("tokens_list")
+TOKENS_BY_HASH = _sql("tokens_by_hash")

@@ -40,10 +40,10 @@ def wait_for_rows(command, timeout: float = 20) -> list[dict]:
 
 
 def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
-    port, ui_port = free_port(), free_port()
+    port, ui_port, codec_port, api_port = free_port(), free_port(), free_port(), free_port()
     dev = subprocess.Popen(
         [PATHWAY, "dev", "--data-dir", str(tmp_path / "data"), "--port", str(port), "--ui-port", str(ui_port),
-         "--smtp-port", str(free_port())],
+         "--smtp-port", str(free_port()), "--codec-port", str(codec_port), "--api-port", str(api_port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PATHWAY_LOG_FORMAT": "json"},
     )
@@ -53,7 +53,9 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=10) as ui:
             assert ui.status == 200
 
-        variables = {"TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}
+        # The dev stack encrypts payloads with keys it generated into its data directory.
+        variables = {"TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "PATHWAY_CODEC_KEYS": "",
+                     "PATHWAY_CODEC_KEYS_FILE": str(tmp_path / "data" / "codec-keys")}
         submitted = run_cli("submit", str(EXAMPLES / "natalizumab-patient.json"), env=variables)
         assert submitted.returncode == 0, submitted.stderr
         plan = json.loads(run_cli("plan", "DEMO-0001", "--json", env=variables).stdout)

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.persistence import PersistenceActivities
+from codec.aes import data_converter, parse_keys
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.db import create_pool
 from store.event_store import EventStore
 from store.read_model import ReadModel
+from tests.cli_support import TEST_CODEC_KEYS
 from tests.pg_support import fresh_database
 from worker import build_worker
 from workflows import search_attributes
@@ -30,7 +31,7 @@ async def env():
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=find_temporal_binary(),
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)),
         search_attributes=search_attributes.ALL,
     )
     async with environment:

@@ -13,7 +13,7 @@ from collections import Counter
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog
-from tests.cli_support import EXAMPLES
+from tests.cli_support import EXAMPLES, TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import DOMAIN, FAST, eventually
 
@@ -61,16 +61,17 @@ async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_me
         environment = {
             "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "DATABASE_URL": database,
             "PATHWAY_TASK_QUEUE": task_queue, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(catcher.port),
-            "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN, "PATHWAY_LOG_FORMAT": "json",
+            "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN, "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS,
         }
         first, second = WorkerProcess(environment), WorkerProcess(environment)
         killed_message_id: list[str] = []
+        killed = asyncio.Event()
 
         async def kill_on_first_acceptance(message) -> None:
             if not killed_message_id:
                 killed_message_id.append(message["Message-ID"])
-                first.kill()
-                await first.process.wait()
+                first.kill()  # before this server answers "250": the worker never records the send
+                killed.set()
 
         catcher.on_accept = kill_on_first_acceptance
         await first.start()
@@ -79,7 +80,8 @@ async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_me
                                            "timeouts": FAST})
             s = Scenario(env, running, patient_ref)
             await s.record_all(UNPREPARED_START)
-            await eventually(lambda: _true(killed_message_id), what="the first SMTP acceptance")
+            await asyncio.wait_for(killed.wait(), timeout=30)
+            await eventually(lambda: _exited(first), what="the killed worker's exit")
             assert first.process.returncode == -signal.SIGKILL
 
             await second.start()
@@ -98,5 +100,5 @@ async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_me
     assert max(copies.values()) <= 2
 
 
-async def _true(value) -> bool:
-    return bool(value)
+async def _exited(worker: WorkerProcess) -> bool:
+    return worker.process.returncode is not None

@@ -52,7 +52,8 @@ async def test_a_pathway_reads_as_a_story_in_the_ui(env, pathway_worker, patient
 
     history = await s.handle.fetch_history()
     summaries = [e.user_metadata.summary for e in history.events if e.HasField("user_metadata")]
-    texts = [pathway_worker.client.data_converter.payload_converter.from_payload(p, str) for p in summaries]
+    converter = pathway_worker.client.data_converter
+    texts = [converter.payload_converter.from_payload(p, str) for p in await converter.payload_codec.decode(summaries)]
     assert any(t.startswith("wake to refresh statuses, ") for t in texts), texts
     assert any(t.startswith("reminder R15 treatment_validation due to neurologist N12") for t in texts), texts
     assert any(t.startswith("append 3 events") for t in texts), texts

@@ -7,6 +7,7 @@ from collections import Counter
 
 from domain.calendar import add_days, add_months
 from pathway_cli.rebuild import rebuild
+from pathway_runtime.metrics import REMINDERS_SENT
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
@@ -87,10 +88,12 @@ async def test_a_retried_delivery_after_the_send_was_recorded_sends_nothing_more
             kind="treatment_validation", step=step.step, due_on=obligation.due_on, scheduled_at=step.at,
             escalated=False, recipients=step.recipients)
 
+        sent_before = REMINDERS_SENT.labels("email")._value.get()
         await stack.delivery.send(message)
         await stack.delivery.send(message)  # what a retried activity does
 
         assert len(stack.catcher.messages) == 1
+        assert REMINDERS_SENT.labels("email")._value.get() == sent_before + 1
         [row] = await ReminderLog(pool).history(patient_ref)
         assert (row.status, row.attempts) == ("sent", 1)
 

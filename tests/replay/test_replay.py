@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from codec.aes import data_converter, parse_keys
 from domain.events import parse_event
 from domain.planner import compute_plan
 from domain.ruleset import MOLECULE_BY_CODE
+from tests.cli_support import TEST_CODEC_KEYS
 from workflows.patient_pathway import PatientPathwayWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -27,7 +28,8 @@ def load(path: Path) -> WorkflowHistory:
 
 
 async def replay(history: WorkflowHistory) -> None:
-    replayer = Replayer(workflows=[PatientPathwayWorkflow], data_converter=pydantic_data_converter)
+    # The production converter: encrypted payloads decrypt, older plain ones pass through.
+    replayer = Replayer(workflows=[PatientPathwayWorkflow], data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
     await replayer.replay_workflow(history)
 
 

@@ -1,0 +1,118 @@
+"""The application factory. `create_app(config)` serves the real stack (its lifespan makes
+the process's one pool and Temporal client); tests pass their own `client` and `pool`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
+from temporalio.client import Client
+
+from api import routes_events, routes_health, routes_patients, routes_worklist
+from api.models import EventSubmission
+from api.problems import PROBLEM_JSON, install_handlers
+from api.request_log import RequestLog
+from api.runtime import Runtime
+from api.temporal import connect_lazily
+from domain.events import EVENT_TYPES
+from pathway_runtime.config import AppConfig, ConfigError
+from store.db import create_pool
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+Keeps multiple-sclerosis patients on their CRC SEP follow-up pathway.
+
+* **Integration services** (token role `integration`) post clinical events to `POST /v1/events`.
+* **Staff tools** (token role `staff`) read plans, events, reminders and the worklist.
+
+Every `/v1` call needs `Authorization: Bearer <token>` (`pathway token create`). Errors are
+`application/problem+json` (RFC 9457) with an `errors` list naming each bad field.
+"""
+
+
+def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg.Pool | None = None) -> FastAPI:
+    # One schema per model (validation mode) for requests and responses alike, so the event
+    # models in the hand-added request body are the very components the responses use.
+    app = FastAPI(title="MS follow-up pathway API", version=API_VERSION, description=DESCRIPTION,
+                  lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
+    # Each route carries its full path (/v1/...), which the request log shows as the route.
+    for module in (routes_events, routes_patients, routes_worklist, routes_health):
+        app.include_router(module.router)
+    install_handlers(app)
+    app.add_middleware(RequestLog)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _lifespan(config: AppConfig, client: Client | None, pool: asyncpg.Pool | None):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = pool is None
+        if own_pool and not config.database_url:
+            raise ConfigError("DATABASE_URL is not set; the API needs PostgreSQL (tokens, events, worklists)")
+        the_client = client or await connect_lazily(config)
+        # min_size=0: the API starts, and /readyz reports, while PostgreSQL is still down.
+        the_pool = pool or await create_pool(config.database_url or "", min_size=0, max_size=10)
+        app.state.runtime = Runtime.wire(config, the_client, the_pool)
+        try:
+            yield
+        finally:
+            if own_pool:
+                await the_pool.close()
+
+    return lifespan
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the request body of POST /v1/events: the route reads the body
+    itself (size cap, strict JSON, per-event errors), so its schema is added here, from the
+    same domain models that validate it."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                               separate_input_output_schemas=False)
+        body = TypeAdapter(EventSubmission).json_schema(ref_template="#/components/schemas/{model}")
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in body.pop("$defs", {}).items():
+            if name in schemas and _without_defaults(schemas[name]) != _without_defaults(schema):
+                raise RuntimeError(f"OpenAPI component {name!r} differs between request and response")
+            schemas[name] = schema
+        schemas["EventSubmission"] = body
+        _type_is_required(schemas)
+        _problems_as_problem_json(document)
+        post = document["paths"]["/v1/events"]["post"]["responses"]
+        post["200"]["content"] = post["201"]["content"]
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def _type_is_required(schemas: dict[str, Any]) -> None:
+    """The models give `type` a default (its own tag), so pydantic documents it as optional; the
+    discriminated union needs it in every event, as the contract says."""
+    for schema in schemas.values():
+        tag = schema.get("properties", {}).get("type", {})
+        if tag.get("const") in EVENT_TYPES:
+            tag.pop("default", None)
+            schema["required"] = ["type", *[r for r in schema.get("required", []) if r != "type"]]
+
+
+def _problems_as_problem_json(document: dict[str, Any]) -> None:
+    """FastAPI files a response model under application/json; problems are application/problem+json."""
+    for operation in (op for path in document["paths"].values() for op in path.values()):
+        for response in operation.get("responses", {}).values():
+            content = response.get("content", {})
+            if PROBLEM_JSON in content and "application/json" in content:
+                content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def _without_defaults(schema: Any) -> Any:
+    """FastAPI leaves out `"default": null`; beside that the two generators must agree."""
+    if isinstance(schema, dict):
+        return {k: _without_defaults(v) for k, v in schema.items() if k != "default"}
+    if isinstance(schema, list):
+        return [_without_defaults(v) for v in schema]
+    return schema

@@ -1,0 +1,52 @@
+"""Bearer tokens and roles. `integration` tokens post events; `staff` tokens read plans,
+events, reminders and worklists. A token's name is recorded as the sender of the events
+it posts. Tokens are checked against PostgreSQL at every call, so a revocation is
+immediate (and PostgreSQL down means 503, not a guess)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import ApiProblem
+from api.runtime import runtime
+from store.tokens import Role, TokenRecord
+
+REALM = "ms-pathway"
+MAX_TOKEN_CHARS = 256
+
+bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="A token from `pathway token create --name NAME --role integration|staff`.")
+
+
+def _unauthorized(detail: str, error: str | None = None) -> ApiProblem:
+    challenge = f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
+    return ApiProblem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
+
+
+def require(role: Role):
+    """A dependency that lets through only an active token of `role`, and returns its record."""
+
+    async def check(request: Request,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> TokenRecord:
+        if credentials is None:
+            raise _unauthorized("send Authorization: Bearer <token>")
+        token = credentials.credentials
+        record = None if len(token) > MAX_TOKEN_CHARS else await runtime(request).tokens.authenticate(token)
+        if record is None:
+            raise _unauthorized("the token is unknown or revoked", "invalid_token")
+        structlog.contextvars.bind_contextvars(client=record.name)
+        if record.role != role:
+            raise ApiProblem(403, "forbidden", "Forbidden", f"this needs a {role} token; this token's role is "
+                             f"{record.role}", headers={"WWW-Authenticate": f'Bearer realm="{REALM}", '
+                                                                          'error="insufficient_scope"'})
+        return record
+
+    return check
+
+
+Integration = Annotated[TokenRecord, Depends(require("integration"))]
+Staff = Annotated[TokenRecord, Depends(require("staff"))]

@@ -1,0 +1,112 @@
+"""What the API takes and returns, beside the domain's own models (events, plans) that it
+uses as they are. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.events import ClinicalEvent
+from domain.plan import ObligationKind, Status
+from workflows.messages import MAX_EVENTS_PER_UPDATE, PlanSummary
+
+MAX_BATCH = MAX_EVENTS_PER_UPDATE
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventBatch(BaseModel):
+    """Several events, of one or many patients; each patient's events are taken all or none."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    events: list[ClinicalEvent] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+EventSubmission = Annotated[ClinicalEvent | EventBatch, Field(description="One event, or {\"events\": [...]}")]
+
+
+class BatchResult(_Out):
+    """One plan summary per patient of the batch, in order of first appearance."""
+
+    patients: list[PlanSummary]
+    accepted: int
+    """Events newly recorded by this request."""
+    duplicates: int
+    """Events already recorded with the same content (nothing changed for them)."""
+
+
+class RecordedEvent(_Out):
+    seq: int
+    """Order of receipt in the event store."""
+    received_at: datetime
+    sender: str | None
+    """Name of the API token that sent it (null for events sent otherwise, e.g. the CLI)."""
+    event: ClinicalEvent
+
+
+class PatientEvents(_Out):
+    patient_ref: str
+    events: list[RecordedEvent]
+
+
+class ReminderRecord(_Out):
+    reminder_id: str
+    channel: str
+    obligation_id: str
+    rule: str
+    kind: str
+    step: str
+    due_on: date
+    scheduled_at: datetime
+    escalated: bool
+    recipients: list[dict[str, Any]]
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class PatientReminders(_Out):
+    patient_ref: str
+    reminders: list[ReminderRecord]
+
+
+class WorklistItem(_Out):
+    patient_ref: str
+    obligation_id: str
+    rule: str
+    kind: ObligationKind
+    due_on: date
+    deadline_on: date | None
+    status: Status
+    satisfied_by: str | None
+    satisfied_on: date | None
+    stage: str | None
+    molecule: str | None
+    neurologist_id: str | None
+    centre_id: str | None
+    next_reminder_at: datetime | None
+
+
+class WorklistPage(_Out):
+    items: list[WorklistItem]
+    limit: int
+    offset: int
+    next_offset: int | None
+    """Pass as `offset` for the next page; null on the last page."""
+
+
+class Health(_Out):
+    status: Literal["ok"]
+
+
+class Readiness(_Out):
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, Literal["ok", "unreachable", "unmigrated"]]
+    """`temporal` and `postgresql`; `unmigrated`: run `pathway db migrate`."""

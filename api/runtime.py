@@ -1,0 +1,41 @@
+"""What a request works with: the configuration, the Temporal client, the pool and the
+stores on it. One per process, made by the app's lifespan (or given by tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+from fastapi import Request
+from temporalio.client import Client
+
+from pathway_runtime.config import AppConfig
+from store.event_claims import EventClaims
+from store.event_store import EventStore
+from store.read_model import ReadModel
+from store.reminder_log import ReminderLog
+from store.tokens import TokenStore
+from store.worklist import Worklist
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: AppConfig
+    client: Client
+    pool: asyncpg.Pool
+    events: EventStore
+    read_model: ReadModel
+    reminders: ReminderLog
+    worklist: Worklist
+    tokens: TokenStore
+    claims: EventClaims
+
+    @classmethod
+    def wire(cls, config: AppConfig, client: Client, pool: asyncpg.Pool) -> Runtime:
+        return cls(config=config, client=client, pool=pool, events=EventStore(pool), read_model=ReadModel(pool),
+                   reminders=ReminderLog(pool), worklist=Worklist(pool), tokens=TokenStore(pool),
+                   claims=EventClaims(pool))
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime

@@ -1,0 +1,35 @@
+"""`pathway temporal setup`: register the pathway search attributes on an existing
+namespace (the dev server gets them at start). Running it again changes nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+
+from pathway_runtime.config import AppConfig
+from pathway_runtime.temporal import connect_temporal
+from workflows import search_attributes
+
+COMMANDS = {"temporal"}
+
+
+def add_parsers(commands) -> None:
+    temporal = commands.add_parser("temporal", help="Temporal namespace set-up")
+    sub = temporal.add_subparsers(dest="temporal_command", required=True)
+    sub.add_parser("setup", help="register the pathway search attributes (idempotent)")
+
+
+async def run(args: argparse.Namespace, config: AppConfig) -> int:
+    client = await connect_temporal(config)
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=config.temporal_namespace))
+    known = set(existing.custom_attributes)
+    missing = {key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+               for key in search_attributes.ALL if key.name not in known}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=config.temporal_namespace, search_attributes=missing))
+    print(f"registered {', '.join(missing)}" if missing else "search attributes already registered")
+    return 0

@@ -1,0 +1,1 @@
+DELETE FROM event_claims WHERE event_id = ANY($1::text[])

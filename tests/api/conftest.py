@@ -1,0 +1,123 @@
+"""The API served by uvicorn on a free loopback port, in the test's event loop, on the
+real stack of the integration tests: the Temporal dev server, a worker on a fresh task
+queue, PostgreSQL. Tests talk to it over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import httpx
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.app import create_app
+from domain.planner import local_date
+from pathway_runtime.config import AppConfig
+from store.tokens import TokenStore
+from tests.integration.conftest import database, env, pathway_worker, patient_ref, pool  # noqa: F401
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (a port the OS picks); yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@dataclass
+class Api:
+    url: str
+    http: httpx.AsyncClient
+    integration: dict[str, str]
+    """Authorization header of an integration token (named `integration_name`)."""
+    staff: dict[str, str]
+    integration_name: str
+    client: Client
+    pool: Any
+    config: AppConfig
+
+    async def post(self, body: Any, **kw) -> httpx.Response:
+        return await self.http.post("/v1/events", json=body, headers=self.integration, **kw)
+
+    async def get(self, path: str, **kw) -> httpx.Response:
+        return await self.http.get(path, headers=self.staff, **kw)
+
+
+async def bearer(db_pool, role: str, name: str | None = None) -> tuple[str, dict[str, str]]:
+    name = name or f"{role}-{uuid.uuid4().hex[:8]}"
+    token, _ = await TokenStore(db_pool).create(name, role)  # type: ignore[arg-type]
+    return name, {"Authorization": f"Bearer {token}"}
+
+
+def config_for(running, **overrides: Any) -> AppConfig:
+    return AppConfig(temporal_address=running.client.service_client.config.target_host,
+                     task_queue=running.task_queue, api_temporal_timeout_s=20.0, **overrides)
+
+
+@asynccontextmanager
+async def api_on(running, db_pool, **overrides: Any) -> AsyncIterator[Api]:
+    config = config_for(running, **overrides)
+    async with serving(create_app(config, client=running.client, pool=db_pool)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            integration_name, integration = await bearer(db_pool, "integration")
+            _, staff = await bearer(db_pool, "staff")
+            yield Api(url, http, integration, staff, integration_name, running.client, db_pool, config)
+
+
+@pytest_asyncio.fixture
+async def api(pathway_worker, pool) -> AsyncIterator[Api]:  # noqa: F811
+    async with api_on(pathway_worker, pool) as served:
+        yield served
+
+
+def today() -> date:
+    return local_date(datetime.now(UTC))
+
+
+def event(ref: str, type_: str, event_id: str | None = None, on: date | None = None, **fields: Any) -> dict:
+    return {"event_id": event_id or f"{ref}-{uuid.uuid4().hex[:8]}", "patient_ref": ref,
+            "type": type_, "occurred_on": (on or today()).isoformat(), **fields}
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout_s: float = 15.0) -> T:
+    """Poll `probe` until `accept` holds for its result (the read side lags the workflow)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        value = await probe()
+        if accept(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s; last value: {value!r}"[:2000])
+        await asyncio.sleep(0.1)
+
+
+async def stored_events(api: Api, ref: str, count: int) -> list[dict]:
+    """The patient's events once the event store has `count` of them."""
+    response = await eventually(lambda: api.get(f"/v1/patients/{ref}/events"),
+                                lambda r: r.status_code == 200 and len(r.json()["events"]) >= count)
+    return response.json()["events"]

@@ -1,0 +1,43 @@
+"""What the API logs: one line per request with the client and the patient, never a token,
+never an event's content, never an exception's message."""
+
+from __future__ import annotations
+
+import httpx
+import structlog
+from structlog.testing import capture_logs
+
+from api.app import create_app
+from tests.api.conftest import config_for, event, serving
+
+
+async def test_a_request_is_logged_with_client_and_patient_and_without_token_or_content(api, patient_ref):
+    body = event(patient_ref, "edss_recorded", score=4.5, source="neurology-ward-7")
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        assert (await api.post(body)).status_code == 201
+
+    request = next(line for line in logs if line["event"] == "request")
+    assert request["path"] == "/v1/events" and request["status"] == 201
+    assert request["client"] == api.integration_name and request["request_id"]
+    recorded = next(line for line in logs if line["event"] == "events recorded")
+    assert recorded["patient_ref"] == patient_ref and recorded["event_id"] == body["event_id"]
+    text = repr(logs)
+    assert api.integration["Authorization"].removeprefix("Bearer ") not in text
+    assert "neurology-ward-7" not in text and "4.5" not in text
+
+
+async def test_an_unexpected_error_is_a_bare_500_problem_logged_by_type_and_place_only(pathway_worker, pool):
+    app = create_app(config_for(pathway_worker), client=pathway_worker.client, pool=pool)
+
+    async def boom() -> None:
+        raise ValueError("patient P-1 has EDSS 6.5")
+
+    app.add_api_route("/boom", boom)
+    with capture_logs() as logs:
+        async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+            response = await http.get("/boom")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "EDSS" not in response.text and "EDSS" not in repr(logs)
+    assert any(line.get("error") == "ValueError" and "test_logging.py" in line.get("where", "") for line in logs)

@@ -1,0 +1,69 @@
+"""`pathway dev` as a subprocess on free ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.cli_support import PATHWAY, free_port
+
+
+@dataclass
+class DevStack:
+    process: subprocess.Popen
+    data_dir: Path
+    temporal_port: int
+    ui_port: int
+    codec_port: int
+    api_port: int
+    printed: str = ""
+
+    @property
+    def cli_env(self) -> dict[str, str]:
+        """What a CLI next to the stack needs: its address and its encryption keys."""
+        return {"TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}", "PATHWAY_CODEC_KEYS": "",
+                "PATHWAY_CODEC_KEYS_FILE": str(self.data_dir / "codec-keys")}
+
+    @property
+    def ui(self) -> str:
+        return f"http://127.0.0.1:{self.ui_port}"
+
+    def token(self, role: str) -> str:
+        lines = (self.data_dir / "api-tokens").read_text().splitlines()
+        return next(line.split("=", 1)[1] for line in lines if line.startswith(f"{role}="))
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return output
+
+
+def start_dev(data_dir: Path, *extra: str) -> DevStack:
+    ports = [free_port() for _ in range(5)]
+    process = subprocess.Popen(
+        [PATHWAY, "dev", "--data-dir", str(data_dir), "--port", str(ports[0]), "--ui-port", str(ports[1]),
+         "--smtp-port", str(ports[2]), "--codec-port", str(ports[3]), "--api-port", str(ports[4]), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PATHWAY_LOG_FORMAT": "json"},
+    )
+    stack = DevStack(process, data_dir, ports[0], ports[1], ports[3], ports[4])
+    stack.printed = "".join(wait_for_line(process, "Worker running", timeout=60))
+    return stack
+
+
+def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 30) -> list[str]:
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} not printed; got {lines}")
