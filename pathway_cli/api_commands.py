@@ -8,6 +8,8 @@ import asyncio
 import signal
 import sys
 
+import asyncpg
+
 from pathway_cli.render import table
 from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
@@ -42,14 +44,12 @@ def serve(config: AppConfig, host: str, port: int) -> int:
     import uvicorn
 
     from api.app import create_app
+    from pathway_runtime.http_server import server_config
 
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; the API needs PostgreSQL (`pathway dev` starts one)")
     print(f"API:  http://{host}:{port}/v1  (OpenAPI docs: http://{host}:{port}/docs)", file=sys.stderr, flush=True)
-    # log_config=None: uvicorn's records go through the process's structlog setup; the
-    # access log is replaced by the app's own request log (no query strings, no headers).
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port, log_config=None,
-                                           access_log=False, server_header=False, proxy_headers=False))
+    server = uvicorn.Server(server_config(create_app(config), host, port, proxy_headers=False))
     # uvicorn stops gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
     # it found installed: with this one there, the command ends with its own exit code (0).
     received: list[int] = []
@@ -67,17 +67,22 @@ async def _token_command(args: argparse.Namespace, config: AppConfig) -> int:
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; point it at PostgreSQL (see README)")
     async with await create_pool(config.database_url, min_size=1, max_size=1) as pool:
-        tokens = TokenStore(pool)
-        if args.token_command == "create":
-            token, record = await tokens.create(args.name, args.role)
-            print(token)
-            print(f"token {record.name!r} ({record.role}) created; it is shown once, keep it now",
-                  file=sys.stderr)
-        elif args.token_command == "revoke":
-            record = await tokens.revoke(args.name)
-            print(f"token {record.name!r} ({record.role}) revoked")
-        else:
-            rows = [[r.name, r.role, r.created_at.isoformat(timespec="seconds"),
-                     r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else ""] for r in await tokens.list()]
-            print(table(["name", "role", "created_at", "revoked_at"], rows))
+        try:
+            return await _tokens(args, TokenStore(pool))
+        except asyncpg.UndefinedTableError:
+            raise ConfigError("the database has no api_tokens table yet; run `pathway db migrate`") from None
+
+
+async def _tokens(args: argparse.Namespace, tokens: TokenStore) -> int:
+    if args.token_command == "create":
+        token, record = await tokens.create(args.name, args.role)
+        print(token)  # alone on stdout, for TOKEN=$(pathway token create ...)
+        print(f"token {record.name!r} ({record.role}) created; it is shown once, keep it now", file=sys.stderr)
+    elif args.token_command == "revoke":
+        record = await tokens.revoke(args.name)
+        print(f"token {record.name!r} ({record.role}) revoked")
+    else:
+        rows = [[r.name, r.role, r.created_at.isoformat(timespec="seconds"),
+                 r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else ""] for r in await tokens.list()]
+        print(table(["name", "role", "created_at", "revoked_at"], rows))
     return 0

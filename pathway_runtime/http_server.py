@@ -9,6 +9,18 @@ from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 
+KEEP_ALIVE_S = 75
+"""Idle keep-alive connections stay open this long. uvicorn's default (5 s) races with
+clients and proxies that reuse a connection just as the server closes it (the client
+sees a reset); 75 s outlasts common proxy and client idle timeouts."""
+
+
+def server_config(app, host: str, port: int, **kw) -> uvicorn.Config:
+    """log_config=None: uvicorn's records go through the process's structlog setup; its
+    access log is off (the API keeps its own request log, without query strings)."""
+    return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, server_header=False,
+                          timeout_keep_alive=KEEP_ALIVE_S, **kw)
+
 
 class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
@@ -19,8 +31,7 @@ class _QuietServer(uvicorn.Server):
 @contextlib.asynccontextmanager
 async def serving(app, host: str, port: int) -> AsyncIterator[int]:
     """Serve `app` until the block ends; yields the bound port (useful with port 0)."""
-    server = _QuietServer(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                                         lifespan="on", ws="none"))
+    server = _QuietServer(server_config(app, host, port, lifespan="on", ws="none"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -5,7 +5,6 @@ queue, PostgreSQL. Tests talk to it over real HTTP."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,13 +14,13 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest_asyncio
-import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.app import create_app
 from domain.planner import local_date
 from pathway_runtime.config import AppConfig
+from pathway_runtime.http_server import serving as serve_in_process
 from store.tokens import TokenStore
 from tests.integration.conftest import database, env, pathway_worker, patient_ref, pool  # noqa: F401
 
@@ -30,23 +29,10 @@ T = TypeVar("T")
 
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 (a port the OS picks); yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before it started")
-            await asyncio.sleep(0.01)
+    """Run `app` under uvicorn on 127.0.0.1 (a port the OS picks), as `pathway dev` does;
+    yield its base URL."""
+    async with serve_in_process(app, "127.0.0.1", 0) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 @dataclass
