@@ -55,6 +55,14 @@ class _Event(BaseModel):
     occurred_on: date
     source: Annotated[str, Field(min_length=1, max_length=128)] | None = None
 
+    @field_validator("*")
+    @classmethod
+    def _printable_text(cls, value: object) -> object:
+        """NUL and unpaired surrogates break PostgreSQL text and JSON encoders downstream."""
+        if isinstance(value, str) and any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
+            raise ValueError("must not contain NUL characters or unpaired surrogates")
+        return value
+
 
 class _MoleculeChecked(_Event):
     @field_validator("molecule", "from_molecule", "to_molecule", check_fields=False)
@@ -201,13 +209,22 @@ def parse_event_json(text: str | bytes) -> ClinicalEvent:
     return EVENT_ADAPTER.validate_json(text)
 
 
-def check_admissible(event: ClinicalEvent, today: date) -> None:
+EARLIEST_CLINICAL_DATE = date(1900, 1, 1)
+"""Interpretation: no clinical date before this is plausible (and calendar arithmetic on
+year-1 dates would overflow)."""
+
+
+def check_admissible(event: ClinicalEvent, today: date, earliest: date = EARLIEST_CLINICAL_DATE) -> None:
     """What the schema cannot know: the clinic's date. Raises `EventRefused`."""
     if event.occurred_on > today:
         raise EventRefused(
             f"occurred_on {event.occurred_on.isoformat()} is after today ({today.isoformat()})",
             field="occurred_on",
         )
+    for name in ("occurred_on", "onset_on"):
+        value = getattr(event, name, None)
+        if value is not None and value < earliest:
+            raise EventRefused(f"{name} {value.isoformat()} is before {earliest.isoformat()}", field=name)
 
 
 def describe_errors(error: ValidationError) -> list[dict[str, str]]:

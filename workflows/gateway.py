@@ -96,6 +96,8 @@ async def submit_events(
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
         if isinstance(cause, ApplicationError) and cause.type == EventIdConflict.__name__:
             raise EventIdConflict(message, "event_id") from None
+        if isinstance(cause, ApplicationError) and cause.type == PathwayEnded.__name__:
+            raise PathwayEnded(message) from None
         raise EventRefused(message) from None
 
 

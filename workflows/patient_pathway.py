@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.persistence import PersistenceActivities
     from activities.planning import compute_plan_activity
-    from domain.errors import EventIdConflict, EventRefused
+    from domain.errors import EventIdConflict, EventRefused, PathwayEnded
     from domain.events import ClinicalEvent, check_admissible
     from domain.plan import Obligation, Plan, ReminderStep
     from domain.planner import compute_plan, local_date
@@ -134,7 +134,7 @@ class PatientPathwayWorkflow:
     def _check(self, events: tuple[ClinicalEvent, ...]) -> None:
         """Validators run before the update is recorded: a refusal leaves no trace."""
         if self._ended():
-            raise EventRefused("follow-up has ended for this patient; no further event is taken")
+            raise PathwayEnded("follow-up has ended for this patient; no further event is taken")
         today = local_date(workflow.now(), self._settings)
         seen: dict[str, object] = {}
         for event in events:

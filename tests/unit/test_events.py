@@ -151,3 +151,23 @@ def test_an_event_dated_after_today_is_refused_naming_occurred_on():
 
 def test_an_event_dated_today_is_admissible():
     assert check_admissible(brain_mri("2026-01-15"), today=date(2026, 1, 15)) is None
+
+
+def test_text_with_nul_characters_is_refused_naming_the_field():
+    with pytest.raises(ValidationError) as refused:
+        parse_event({"event_id": "e\x00vil", "patient_ref": "P1", "type": "edss_recorded",
+                     "occurred_on": "2026-01-10", "score": 2.0})
+    assert describe_errors(refused.value)[0]["field"] == "event_id"
+
+
+def test_text_with_an_unpaired_surrogate_is_refused():
+    with pytest.raises(ValidationError, match="Invalid JSON"):
+        parse_event({"event_id": "e1", "patient_ref": "P1", "type": "edss_recorded", "source": "e\ud800vil",
+                     "occurred_on": "2026-01-10", "score": 2.0})
+
+
+def test_dates_before_1900_are_refused_as_implausible():
+    event = parse_event({"event_id": "e1", "patient_ref": "P1", "type": "diagnosis_recorded",
+                         "occurred_on": "2026-01-10", "diagnosis": "cis", "onset_on": "0001-01-01"})
+    with pytest.raises(EventRefused, match="onset_on 0001-01-01 is before 1900-01-01"):
+        check_admissible(event, date(2026, 11, 28))
