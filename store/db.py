@@ -24,6 +24,10 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # unknown role, bad password
     asyncpg.exceptions.InvalidCatalogNameError,  # database does not exist
+    # A shutdown's FATAL message read on a pooled connection before its socket closes:
+    # the next query fails inside the driver ("cannot perform operation: another operation
+    # is in progress" / protocol state errors), which asyncpg reports as InternalClientError.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
@@ -60,7 +64,9 @@ async def translate_errors(dsn: str | None = None) -> AsyncIterator[None]:
         yield
     except _UNAVAILABLE as error:
         where = f" at {redact_dsn(dsn)}" if dsn else ""
-        raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}") from error
+        # `from None`: the driver's chained traceback would make Temporal activity failures
+        # exceed their size limit; the message names the cause.
+        raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}"[:500]) from None
 
 
 async def _set_json_codecs(connection: asyncpg.Connection) -> None:

@@ -193,8 +193,13 @@ class PatientPathwayWorkflow:
     async def _persist(self) -> None:
         """Event store first (the audit trail), then the read model."""
         while self._unstored:
+            # The longest run of events from one sender, in order of receipt: the store's
+            # order is the order of receipt (it breaks same-day ties in a rebuilt plan).
             sender = self._senders.get(self._unstored[0].event_id)
-            batch = tuple(e for e in self._unstored if self._senders.get(e.event_id) == sender)
+            run = 0
+            while run < len(self._unstored) and self._senders.get(self._unstored[run].event_id) == sender:
+                run += 1
+            batch = tuple(self._unstored[:run])
             await workflow.execute_activity_method(
                 PersistenceActivities.store_events,
                 StoreEventsInput(patient_ref=self._patient_ref, events=batch, sender=sender),

@@ -1,0 +1,98 @@
+"""Domain: the time `domain.planner.compute_plan` takes for histories of 10, 100, 300 and 1,000
+events (generated from the rules, about 25 events a year for the long ones), median of
+repeats, beside the baseline of parsing the same events from JSON (what the API does to
+every event it receives). Also the local activity's payload round trip: the pathway sends
+the events to `compute_plan` and gets the plan back through the pydantic converter.
+
+No server: pure Python, one process. Repeats alternate plan and parse.
+
+    python -m bench.domain [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.common import Report, Row, median
+from bench.common import main as bench_main
+from bench.histories import patient_history, span_years
+from domain.events import ClinicalEvent, parse_event
+from domain.planner import compute_plan, local_date
+from domain.settings import DEFAULT_SETTINGS
+from workflows.messages import ComputePlanInput
+
+NAME = "domain"
+SIZES = (10, 100, 300, 1000)
+FULL_REPEATS = {10: 200, 100: 40, 300: 15, 1000: 7}
+QUICK_REPEATS = {10: 5, 100: 3, 300: 2, 1000: 1}
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def payload_round_trip(ref: str, events: list[ClinicalEvent], now: datetime) -> None:
+    """What the local activity adds: input to payload and back, plan to payload and back."""
+    converter = pydantic_data_converter.payload_converter
+    request = ComputePlanInput(patient_ref=ref, events=tuple(events), settings=DEFAULT_SETTINGS, now=now)
+    decoded = converter.from_payloads(converter.to_payloads([request]), [ComputePlanInput])[0]
+    plan = compute_plan(decoded.patient_ref, decoded.events, decoded.now, decoded.settings)
+    converter.from_payloads(converter.to_payloads([plan]), [type(plan)])
+
+
+def measure(size: int, repeats: int, now: datetime) -> dict[str, Any]:
+    ref = f"D{size}"
+    raw = patient_history(ref, size, local_date(now), seed=5, years=span_years(size))
+    texts = [json.dumps(e) for e in raw]
+    events = [parse_event(e) for e in raw]
+    plan = compute_plan(ref, events, now)  # warm: imports, caches
+    plans, parses, trips = [], [], []
+    gc.collect()
+    for _ in range(repeats):
+        plans.append(timed(lambda: compute_plan(ref, events, now)))
+        parses.append(timed(lambda: [parse_event(json.loads(t)) for t in texts]))
+        trips.append(timed(lambda: payload_round_trip(ref, events, now)))
+    return {"events": size, "years": span_years(size), "obligations": len(plan.obligations), "repeats": repeats,
+            "plan_ms": _ms(median(plans)), "parse_ms": _ms(median(parses)),
+            "local_activity_ms": _ms(median(trips)), "plan_us_per_event": round(1e6 * median(plans) / size, 1)}
+
+
+async def run(args: argparse.Namespace) -> Report:
+    repeats = QUICK_REPEATS if args.quick else FULL_REPEATS
+    report = Report(NAME, args.quick, settings={"sizes": SIZES, "repeats": repeats})
+    now = datetime.now(UTC)
+    for size in SIZES:
+        figures = measure(size, repeats[size], now)
+        report.rounds.append(figures)
+        print(f"  {size:5} events: plan {figures['plan_ms']:8.2f} ms, parse {figures['parse_ms']:7.2f} ms, "
+              f"plan with payload round trip {figures['local_activity_ms']:8.2f} ms", flush=True)
+    for r in report.rounds:
+        report.rows.append(Row(f"plan of {r['events']:,} events (parse as baseline)", "ms", r["plan_ms"], r["parse_ms"],
+                               higher_is_better=False, note=f"{r['obligations']} obligations"))
+    for r in report.rounds:
+        report.rows.append(Row(f"local activity, {r['events']:,} events (parse as baseline)", "ms",
+                               r["local_activity_ms"], r["parse_ms"], higher_is_better=False,
+                               note="plan + payload conversion both ways"))
+    first, last = report.rounds[0], report.rounds[-1]
+    report.notes.append(f"from {first['events']} to {last['events']} events ({last['events'] // first['events']}x) "
+                        f"the plan takes {last['plan_ms'] / first['plan_ms']:.0f}x as long; "
+                        f"parsing {last['parse_ms'] / first['parse_ms']:.0f}x")
+    return report
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
+if __name__ == "__main__":
+    bench_main(NAME, __doc__.splitlines()[0], run)

@@ -1,0 +1,284 @@
+"""Due-date storm: patients whose reminders all fall due at the same instant, e-mailed through
+a local SMTP server (`delivery.mail_catcher.MailCatcher`); delivery lateness (arrival at the
+SMTP server minus the instant due) p50/p95/p99/max.
+
+Project: each patient started natalizumab today, with the MRI and the ETP assessment done
+and no validation yet, so R15's initial validation is due today, at once; the pathway's
+settings put the centre's reminder hour (`reminder_time`, a per-pathway setting) at an
+instant T in real time, as far ahead as the set-up needs (its rate is first measured on a
+few pathways that remind at the end of the day). Pathways are started through the
+gateway (update-with-start, the events in one update), then sleep until T and send the
+reminder with the production delivery: directory look-up, reminder log, SMTP.
+
+Baseline: bare workflows with a timer firing at T' and one activity sending the same
+e-mail (same content builder, same recipients, same SMTP channel), same worker settings.
+
+The project's storm runs first, then the baseline's (a storm each, not both at once).
+
+    python -m bench.storm [--quick] [--patients N] [--lead S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bench.bare import BareEmail, BareInput, BareWorkflow
+from bench.common import Report, Row, percentile
+from bench.common import main as bench_main
+from bench.drivers import for_each_concurrently
+from bench.stack import Stack, open_stack, wait_idle
+from delivery.email import REMINDER_ID_HEADER
+from delivery.mail_catcher import MailCatcher
+from domain.calendar import add_days
+from domain.events import ClinicalEvent, parse_event
+from domain.plan import Recipient
+from domain.planner import compute_plan
+from domain.settings import PathwaySettings
+from store.directory import Directory
+from tests.cli_support import EXAMPLES
+from workflows.gateway import submit_events
+from workflows.messages import ReminderMessage
+
+NAME = "storm"
+PARIS = ZoneInfo("Europe/Paris")
+CONCURRENCY = 32
+"""Pathways started at once during the set-up (as the API does for 2 batch clients)."""
+RECIPIENTS = (Recipient(role="neurologist", id="N12"), Recipient(role="crc_coordinator", id="C13"))
+ADDRESSES = ("a.martin@example.org", "crc-coordination@example.org")
+"""N12 and C13 in examples/directory.json: where R15's reminders go."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    patients: int
+    margin_s: float
+    """Seconds added to the set-up time estimated from a calibration: the instant is then."""
+    wait_s: float
+    """How long after the instant to wait for every e-mail."""
+    lead_s: float = 0.0
+    """A fixed lead (seconds from the set-up start to the instant) instead of the calibrated one."""
+
+
+FULL = Sizes(patients=2000, margin_s=15, wait_s=600)
+QUICK = Sizes(patients=20, margin_s=4, wait_s=120)
+LEAD_FACTOR = 1.3
+"""The set-up is given 1.3 x the time the calibration rate predicts."""
+FAR = clock(23, 59, 59)
+"""Calibration pathways remind at the end of the centre day: never during the benchmark."""
+
+
+class Arrivals:
+    """When each e-mail reached the SMTP server, by reminder id."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+        self.duplicates = 0
+
+    async def __call__(self, message: EmailMessage) -> None:
+        reminder_id = str(message[REMINDER_ID_HEADER])
+        if reminder_id in self.at:
+            self.duplicates += 1
+            return
+        self.at[reminder_id] = time.time()
+
+    async def wait_for(self, ids: set[str], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not ids <= self.at.keys() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+
+def instant_after(lead_s: float) -> datetime:
+    """Now + lead, to the second, on the same centre day (the events are dated today)."""
+    due = (datetime.now(UTC) + timedelta(seconds=lead_s)).replace(microsecond=0)
+    if due.astimezone(PARIS).date() != datetime.now(PARIS).date():
+        raise RuntimeError("the instant would fall on tomorrow's centre day; run again after midnight (Paris)")
+    return due
+
+
+def patient_events(ref: str, today) -> list[ClinicalEvent]:
+    raw = [("diagnosis_recorded", add_days(today, -700), {"diagnosis": "relapsing_remitting"}),
+           ("care_team_assigned", add_days(today, -700), {"neurologist_id": "N12", "centre_id": "C13"}),
+           ("mri_performed", today, {"regions": ["brain", "spinal"]}),
+           ("treatment_started", today, {"molecule": "natalizumab"}),
+           ("etp_assessed", today, {"referral_needed": False})]
+    return [parse_event({"event_id": f"{ref}-{n}", "patient_ref": ref, "type": t, "occurred_on": on.isoformat(), **f})
+            for n, (t, on, f) in enumerate(raw, 1)]
+
+
+def reminders_at(ref: str, events: list[ClinicalEvent], due: datetime, settings: PathwaySettings) -> list[str]:
+    """The reminder ids the plan schedules at `due` (and checks none is due before it)."""
+    plan = compute_plan(ref, events, datetime.now(UTC), settings)
+    steps = [s for o in plan.open_obligations() for s in o.reminders]
+    early = [s for s in steps if s.at < due and s.at <= datetime.now(UTC) + timedelta(seconds=1)]
+    if early:
+        raise RuntimeError(f"the storm's events give reminders before the instant: {early[:2]}")
+    return [s.reminder_id for s in steps if s.at == due]
+
+
+def lateness(arrivals: Arrivals, ids: list[str], due: datetime) -> list[float]:
+    return [arrivals.at[i] - due.timestamp() for i in ids if i in arrivals.at]
+
+
+def calibration_size(sizes: Sizes) -> int:
+    return max(5, min(60, sizes.patients // 25))
+
+
+def lead_s(sizes: Sizes, calibration: int, seconds: float) -> float:
+    return sizes.lead_s or sizes.margin_s + LEAD_FACTOR * sizes.patients * seconds / calibration
+
+
+async def start_pathways(stack: Stack, queue: str, patients: list[tuple[str, list[ClinicalEvent]]],
+                         settings: PathwaySettings, failures: list[str]) -> None:
+    async def start(patient: tuple[str, list[ClinicalEvent]]) -> None:
+        try:
+            await submit_events(stack.client, patient[0], patient[1], task_queue=queue, settings=settings)
+        except Exception as error:  # counted and shown
+            failures.append(f"{type(error).__name__}: {error}"[:300])
+
+    await for_each_concurrently(patients, CONCURRENCY, start)
+
+
+async def project_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: str,
+                        catcher_port: int) -> dict[str, Any]:
+    queue = f"pathway-{run_id}"
+    worker = await stack.worker("project", queue, SMTP_HOST="127.0.0.1", SMTP_PORT=str(catcher_port))
+    today = datetime.now(PARIS).date()
+    failures: list[str] = []
+    calibration = calibration_size(sizes)
+    started = time.monotonic()
+    await start_pathways(stack, queue, [(f"{run_id}c{i}", patient_events(f"{run_id}c{i}", today))
+                                        for i in range(calibration)], PathwaySettings(reminder_time=FAR), failures)
+    calibrated_s = time.monotonic() - started + await wait_idle([worker], timeout_s=sizes.wait_s)
+    started = time.monotonic()
+    due = instant_after(lead_s(sizes, calibration, calibrated_s))
+    local = due.astimezone(PARIS)
+    settings = PathwaySettings(reminder_time=clock(local.hour, local.minute, local.second))
+    patients = [(f"{run_id}p{i}", patient_events(f"{run_id}p{i}", today)) for i in range(sizes.patients)]
+    expected = [rid for ref, events in patients for rid in reminders_at(ref, events, due, settings)]
+    await start_pathways(stack, queue, patients, settings, failures)
+    acknowledged_s = time.monotonic() - started
+    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=due.timestamp() - time.time() + sizes.wait_s)
+    print(f"  project: {sizes.patients} pathways started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
+          f"{len(expected)} reminders due at {local.time()} (Paris)", flush=True)
+    await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
+    await wait_idle([worker], timeout_s=sizes.wait_s)
+    result = _result("project", due, expected, arrivals, failures, setup_s, started)
+    await stack.stop(worker)
+    return result
+
+
+def bare_email(ref: str, due: datetime) -> BareEmail:
+    local_day = due.astimezone(PARIS).date()
+    message = ReminderMessage(
+        reminder_id=uuid.uuid5(uuid.NAMESPACE_URL, f"bare/{ref}/{due.isoformat()}").hex, patient_ref=ref,
+        obligation_id="r15-validation-bench", rule="R15", kind="treatment_validation", step="due", due_on=local_day,
+        scheduled_at=due, escalated=False, recipients=RECIPIENTS)
+    return BareEmail(message=message, to=ADDRESSES)
+
+
+async def start_bare(stack: Stack, queue: str, emails: list[tuple[str, BareEmail]], due: datetime,
+                     failures: list[str]) -> None:
+    async def start(item: tuple[str, BareEmail]) -> None:
+        try:
+            await stack.client.start_workflow(BareWorkflow.run, BareInput(fire_at=due, email=item[1]),
+                                              id=f"bare-{item[0]}", task_queue=queue)
+        except Exception as error:  # counted and shown
+            failures.append(f"{type(error).__name__}: {error}"[:300])
+
+    await for_each_concurrently(emails, CONCURRENCY, start)
+
+
+async def bare_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: str, catcher_port: int) -> dict[str, Any]:
+    queue = f"bare-{run_id}"
+    worker = await stack.worker("bare", queue, SMTP_HOST="127.0.0.1", SMTP_PORT=str(catcher_port))
+    failures: list[str] = []
+    calibration = calibration_size(sizes)
+    far = datetime.now(UTC) + timedelta(days=1)
+    started = time.monotonic()
+    await start_bare(stack, queue, [(f"{run_id}d{i}", bare_email(f"{run_id}d{i}", far)) for i in range(calibration)],
+                     far, failures)
+    calibrated_s = time.monotonic() - started + await wait_idle([worker], timeout_s=sizes.wait_s)
+    started = time.monotonic()
+    due = instant_after(lead_s(sizes, calibration, calibrated_s))
+    emails = [(f"{run_id}b{i}", bare_email(f"{run_id}b{i}", due)) for i in range(sizes.patients)]
+    expected = [email.message.reminder_id for _, email in emails]
+    await start_bare(stack, queue, emails, due, failures)
+    acknowledged_s = time.monotonic() - started
+    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=due.timestamp() - time.time() + sizes.wait_s)
+    print(f"  bare:    {sizes.patients} workflows started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
+          f"{len(expected)} e-mails due at {due.astimezone(PARIS).time()} (Paris)", flush=True)
+    await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
+    await wait_idle([worker], timeout_s=sizes.wait_s)
+    result = _result("bare", due, expected, arrivals, failures, setup_s, started)
+    await stack.stop(worker)
+    return result
+
+
+def _result(path: str, due: datetime, expected: list[str], arrivals: Arrivals, failures: list[str],
+            setup_s: float, started: float) -> dict[str, Any]:
+    late = lateness(arrivals, expected, due)
+    lead = due.timestamp() - (time.time() - (time.monotonic() - started))
+    return {"path": path, "due_at": due.isoformat(), "expected_emails": len(expected), "lead_s": round(lead, 1),
+            "delivered": len(late), "setup_s": round(setup_s, 1), "setup_within_lead": setup_s < lead,
+            "failures": len(failures), "errors": failures[:5],
+            "lateness_s": {f"p{p}": _r(percentile(late, p)) for p in (50, 95, 99)} | {"max": _r(max(late, default=None)),
+                                                                                     "min": _r(min(late, default=None))}}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+async def run(args: argparse.Namespace) -> Report:
+    sizes = QUICK if args.quick else FULL
+    if args.patients:
+        sizes = Sizes(**{**sizes.__dict__, "patients": args.patients})
+    if args.lead:
+        sizes = Sizes(**{**sizes.__dict__, "lead_s": args.lead})
+    report = Report(NAME, args.quick, settings=dict(sizes.__dict__, setup_concurrency=CONCURRENCY,
+                                                    lead_factor=LEAD_FACTOR,
+                                                    path="gateway submit_events (update-with-start)"))
+    run_id = uuid.uuid4().hex[:6]
+    arrivals = Arrivals()
+    async with open_stack(NAME) as stack, MailCatcher() as catcher:
+        catcher.on_accept = arrivals
+        await Directory(stack.pool).load(EXAMPLES / "directory.json")
+        report.rounds.append(await project_storm(stack, sizes, arrivals, run_id, catcher.port))
+        report.rounds.append(await bare_storm(stack, sizes, arrivals, run_id, catcher.port))
+    project, bare = report.rounds
+    report.rows = [Row(f"lateness {key}", "s", project["lateness_s"][key], bare["lateness_s"][key],
+                       higher_is_better=False) for key in ("p50", "p95", "p99", "max")]
+    report.rows.append(Row("e-mails delivered", "count", project["delivered"], bare["delivered"],
+                           note=f"of {project['expected_emails']} / {bare['expected_emails']}"))
+    report.rows.append(Row("set-up until idle", "s", project["setup_s"], bare["setup_s"], higher_is_better=False))
+    report.notes.append(f"{sizes.patients} patients, one e-mail each (R15 initial validation, to 2 recipients), "
+                        "all due at the same second; lateness = arrival at the SMTP server - instant due")
+    for r in report.rounds:
+        if not r["setup_within_lead"]:
+            report.notes.append(f"WARNING: the {r['path']} set-up ({r['setup_s']} s) overran its lead; "
+                                "raise --lead: reminders of late pathways went out at their start")
+        if r["failures"]:
+            report.notes.append(f"{r['failures']} {r['path']} starts failed: {r['errors'][:1]}")
+    if arrivals.duplicates:
+        report.notes.append(f"{arrivals.duplicates} e-mails arrived twice")
+    return report
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--patients", type=int, default=0, help="patients (default 2,000; quick 20)")
+    parser.add_argument("--lead", type=float, default=0,
+                        help="seconds from a set-up's start to its instant due (default: calibrated on a few "
+                             "pathways started first)")
+
+
+if __name__ == "__main__":
+    bench_main(NAME, __doc__.splitlines()[0], run, options)

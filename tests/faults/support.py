@@ -1,0 +1,228 @@
+"""What the fault tests start, break and restart themselves: a Temporal dev server
+persisted to a file, a TCP proxy that can cut a link, an SMTP catcher that can stop a
+delivery at RCPT, and the environment of a real `python -m worker` process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from temporalio.client import Client
+
+from codec.aes import data_converter, parse_keys
+from delivery.mail_catcher import _HOSTNAME, MailCatcher, _Handler, _TrackedSMTP
+from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
+from tests.cli_support import TEST_CODEC_KEYS, free_port
+from tests.integration.staff_stack import DOMAIN
+from workflows import search_attributes
+
+SERVER_START_TIMEOUT_S = 30.0
+SERVER_STOP_TIMEOUT_S = 20.0
+
+
+def worker_environment(temporal_address: str, database: str, task_queue: str, smtp_port: int) -> dict[str, str]:
+    """What `python -m worker` reads: the stack under test, e-mail to the catcher."""
+    return {
+        "TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database, "PATHWAY_TASK_QUEUE": task_queue,
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN,
+        "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS,
+    }
+
+
+async def connect_client(address: str) -> Client:
+    """A client that encrypts payloads with the test key, as the worker process does."""
+    return await Client.connect(address, data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
+
+
+class TemporalDevServer:
+    """`temporal server start-dev` persisted to `db_file`, on a fixed loopback port so that
+    a worker and clients reconnect to the same address after a restart. Time skipping is
+    enabled (driven per workflow with `TimeSkipper.fast_forward`) and the project's search
+    attributes are registered, as `pathway dev` registers them."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.db_file = db_file
+        self.port = free_port()
+        self.log_file = db_file.with_suffix(".log")
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [find_temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
+                "--headless", "--db-filename", str(self.db_file), "--log-level", "warn",
+                *TIME_SKIPPING_FLAGS, *search_attributes.dev_server_flags()]
+
+    async def start(self) -> None:
+        with self.log_file.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command(), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
+        deadline = asyncio.get_running_loop().time() + SERVER_START_TIMEOUT_S
+        while not await self._healthy():
+            if self.process.returncode is not None:
+                raise AssertionError(f"the Temporal dev server exited ({self.process.returncode}); see {self.log_file}")
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the Temporal dev server did not answer within {SERVER_START_TIMEOUT_S:.0f} s")
+            await asyncio.sleep(0.1)
+
+    async def _healthy(self) -> bool:
+        try:
+            client = await Client.connect(self.address)
+            return await client.service_client.check_health()
+        except Exception:  # not listening yet
+            return False
+
+    async def __aenter__(self) -> TemporalDevServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        """SIGTERM, as an operator or an orchestrator stops it; SIGKILL if it hangs."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), SERVER_STOP_TIMEOUT_S)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+class TcpProxy:
+    """Forwards a loopback TCP port to a TCP `target` (host, port) or, given a path, to a
+    unix socket. `cut_upstream()` plays a network partition from the client's side: what
+    the client sends from then on is held, never delivered. `inject_downstream(data)` hands
+    every client bytes as if the server had sent them. `close()` drops every connection."""
+
+    def __init__(self, target: tuple[str, int] | str) -> None:
+        self._target = target
+        self._upstream_open = asyncio.Event()
+        self._upstream_open.set()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
+        self._client_writers: list[asyncio.StreamWriter] = []
+        self.port = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._connected, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def cut_upstream(self) -> None:
+        self._upstream_open.clear()
+
+    def inject_downstream(self, data: bytes) -> None:
+        for writer in self._client_writers:
+            writer.write(data)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for writer in self._writers:
+            writer.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if isinstance(self._target, str):
+            return await asyncio.open_unix_connection(self._target)
+        return await asyncio.open_connection(*self._target)
+
+    async def _connected(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await self._open_upstream()
+        except OSError:
+            client_writer.close()
+            return
+        self._writers += [client_writer, server_writer]
+        self._client_writers.append(client_writer)
+        for pipe in (self._pipe(client_reader, server_writer, self._upstream_open),
+                     self._pipe(server_reader, client_writer, None)):
+            task = asyncio.create_task(pipe)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gate: asyncio.Event | None) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                if gate is not None:
+                    await gate.wait()
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+
+def postgres_proxy(dsn: str) -> tuple[TcpProxy, Callable[[TcpProxy], str]]:
+    """A proxy in front of the PostgreSQL server `dsn` names (TCP or unix socket), and how to
+    make the DSN that goes through it once it listens."""
+    parts = urlsplit(dsn)
+    socket_dir = parse_qs(parts.query).get("host", [None])[0] or parts.hostname or "127.0.0.1"
+    port = parts.port or 5432
+    target: tuple[str, int] | str = f"{socket_dir}/.s.PGSQL.{port}" if socket_dir.startswith("/") \
+        else (socket_dir, port)
+    user = parts.username or "postgres"
+    password = f":{parts.password}" if parts.password else ""
+
+    def through(proxy: TcpProxy) -> str:
+        return f"postgresql://{user}{password}@127.0.0.1:{proxy.port}{parts.path}"
+
+    return TcpProxy(target), through
+
+
+class RcptHookCatcher(MailCatcher):
+    """The mail catcher with a hook run at each RCPT command, before its reply: a test can
+    act while a delivery is under way and nothing has been accepted yet."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_rcpt: Callable[[str], Awaitable[None]] | None = None
+
+    def _protocol(self) -> _TrackedSMTP:
+        connection = _TrackedSMTP(self, _RcptHookHandler(self), hostname=_HOSTNAME)
+        self._connections.add(connection)
+        return connection
+
+
+class _RcptHookHandler(_Handler):
+    def __init__(self, catcher: RcptHookCatcher) -> None:
+        super().__init__(catcher)
+        self._hooked = catcher
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001
+        if self._hooked.on_rcpt is not None:
+            await self._hooked.on_rcpt(address)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+async def delivery_attempts(handle) -> list[int]:  # noqa: ANN001
+    """The attempt number of each finished `send_reminder` activity, from the workflow history
+    (an attempt above 1 is a delivery retried after a failure or a lost worker)."""
+    deliveries: set[int] = set()
+    attempts: list[int] = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "send_reminder":
+                deliveries.add(event.event_id)
+        elif event.HasField("activity_task_started_event_attributes"):
+            started = event.activity_task_started_event_attributes
+            if started.scheduled_event_id in deliveries:
+                attempts.append(started.attempt)
+    return attempts
