@@ -11,6 +11,7 @@ from typing import Protocol
 import structlog
 from temporalio import activity
 
+from activities.failures import retryable_database_failures
 from workflows.messages import ReminderMessage
 
 
@@ -50,7 +51,7 @@ class NotificationActivities:
         info = activity.info()
         with structlog.contextvars.bound_contextvars(
             patient_ref=message.patient_ref, workflow_id=info.workflow_id, reminder_id=message.reminder_id
-        ):
+        ), retryable_database_failures():
             await self._notifier.send(message)
 
 

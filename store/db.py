@@ -64,9 +64,7 @@ async def translate_errors(dsn: str | None = None) -> AsyncIterator[None]:
         yield
     except _UNAVAILABLE as error:
         where = f" at {redact_dsn(dsn)}" if dsn else ""
-        # `from None`: the driver's chained traceback would make Temporal activity failures
-        # exceed their size limit; the message names the cause.
-        raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}"[:500]) from None
+        raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}"[:500]) from error
 
 
 async def _set_json_codecs(connection: asyncpg.Connection) -> None:

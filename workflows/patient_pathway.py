@@ -49,6 +49,7 @@ STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffic
 PERSISTENCE_PATCH = "store-events-and-publish-plan"
 SEARCH_ATTRIBUTES_PATCH = "search-attributes"
 STATUS_WAKEUPS_PATCH = "status-wakeups"
+RECEIPT_ORDER_PATCH = "store-events-in-receipt-order"
 
 
 @workflow.defn(name="PatientPathway")
@@ -196,10 +197,13 @@ class PatientPathwayWorkflow:
             # The longest run of events from one sender, in order of receipt: the store's
             # order is the order of receipt (it breaks same-day ties in a rebuilt plan).
             sender = self._senders.get(self._unstored[0].event_id)
-            run = 0
-            while run < len(self._unstored) and self._senders.get(self._unstored[run].event_id) == sender:
-                run += 1
-            batch = tuple(self._unstored[:run])
+            if workflow.patched(RECEIPT_ORDER_PATCH):
+                run = 0
+                while run < len(self._unstored) and self._senders.get(self._unstored[run].event_id) == sender:
+                    run += 1
+                batch = tuple(self._unstored[:run])
+            else:  # as pathways recorded before the change ran: one sender's whole backlog at once
+                batch = tuple(e for e in self._unstored if self._senders.get(e.event_id) == sender)
             await workflow.execute_activity_method(
                 PersistenceActivities.store_events,
                 StoreEventsInput(patient_ref=self._patient_ref, events=batch, sender=sender),

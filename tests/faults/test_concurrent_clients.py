@@ -8,15 +8,20 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
 
+from codec.aes import data_converter, parse_keys
 from domain.events import parse_event
 from domain.planner import compute_plan
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from tests.api.conftest import Api, bearer, event, eventually, today
+from tests.cli_support import TEST_CODEC_KEYS
 from workflows.gateway import fetch_plan, submit_events
 from workflows.messages import workflow_id_for
 from workflows.patient_pathway import PatientPathwayWorkflow
@@ -154,3 +159,17 @@ async def test_the_event_store_keeps_the_order_of_receipt_of_events_from_several
 
 async def _pending(handle) -> list[str]:  # noqa: ANN001
     return [a.activity_type.name for a in (await handle.describe()).raw_description.pending_activities]
+
+
+RECORDED_BATCHED_BY_SENDER = Path(__file__).parent / "histories" / "senders-interleaved-behind-a-slow-write.json"
+
+
+async def test_a_pathway_whose_writes_were_batched_by_sender_before_the_receipt_order_fix_still_replays():
+    """Recorded with the workflow of d13a34e..e6ab1b8 in the scenario above: the events of
+    one sender were stored in one write ahead of another sender's. A running pathway with
+    such a history must keep replaying after the change (worker restart, cache eviction)."""
+    history = WorkflowHistory.from_json("batched-by-sender", RECORDED_BATCHED_BY_SENDER.read_text())
+    replayer = Replayer(workflows=[PatientPathwayWorkflow],
+                        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
+
+    await replayer.replay_workflow(history)

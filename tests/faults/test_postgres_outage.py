@@ -18,7 +18,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
-import pytest
 from structlog.testing import capture_logs
 
 from activities.persistence import PersistenceActivities
@@ -265,8 +264,6 @@ async def _write_failure(s: Scenario) -> str | None:
     return next((a.last_failure.message for a in pending if a.attempt >= 2), None)
 
 
-@pytest.mark.xfail(strict=True, reason="regression: store.db.translate_errors raises DatabaseUnavailable `from None`, "
-                                       "and api/problems.py logs type(error.__cause__): error=NoneType")
 async def test_while_postgresql_is_down_the_api_logs_which_driver_error_it_met(pathway_worker):
     """Connection refused, too many connections and a bad password each need another fix."""
     dead = await create_pool(f"postgresql://postgres@{NOTHING_LISTENS}/postgres", min_size=0, max_size=1)
