@@ -147,11 +147,11 @@ def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def write(report: Report, started: float, started_at: datetime) -> Path:
+def write(report: Report, started: float, started_at: datetime, info: dict[str, Any]) -> Path:
+    """The report as JSON; `info` is the machine as `machine()` saw it at the start."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{report.name}.json"
-    info = machine()
-    info["loadavg_at_end"] = os.getloadavg()
+    info = {**info, "loadavg_at_end": os.getloadavg()}
     data = {
         "benchmark": report.name,
         "quick": report.quick,
@@ -185,11 +185,11 @@ def main(name: str, description: str, body: Callable[[argparse.Namespace], Await
     Exits with os._exit after flushing: the Temporal SDK can abort at interpreter exit
     (see pathway_cli/main.py), which would turn a good run into exit code 134."""
     args = parse_args(name, description, options=options)
-    started, started_at = time.monotonic(), datetime.now(UTC)
+    started, started_at, info = time.monotonic(), datetime.now(UTC), machine()
     code = 0
     try:
         report = asyncio.run(body(args))
-        show(report, write(report, started, started_at))
+        show(report, write(report, started, started_at, info))
     except KeyboardInterrupt:
         code = 130
     except Exception as error:  # printed whole: a benchmark that fails says where

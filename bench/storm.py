@@ -68,10 +68,10 @@ class Sizes:
     """A fixed lead (seconds from the set-up start to the instant) instead of the calibrated one."""
 
 
-FULL = Sizes(patients=2000, margin_s=15, wait_s=600)
+FULL = Sizes(patients=1000, margin_s=15, wait_s=600)
 QUICK = Sizes(patients=20, margin_s=4, wait_s=120)
-LEAD_FACTOR = 1.3
-"""The set-up is given 1.3 x the time the calibration rate predicts."""
+LEAD_FACTOR = 2.0
+"""The set-up is given twice the time the calibration rate predicts (a busy machine slows it)."""
 FAR = clock(23, 59, 59)
 """Calibration pathways remind at the end of the centre day: never during the benchmark."""
 
@@ -166,7 +166,7 @@ async def project_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: 
     expected = [rid for ref, events in patients for rid in reminders_at(ref, events, due, settings)]
     await start_pathways(stack, queue, patients, settings, failures)
     acknowledged_s = time.monotonic() - started
-    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=due.timestamp() - time.time() + sizes.wait_s)
+    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
     print(f"  project: {sizes.patients} pathways started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
           f"{len(expected)} reminders due at {local.time()} (Paris)", flush=True)
     await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
@@ -213,7 +213,7 @@ async def bare_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: str
     expected = [email.message.reminder_id for _, email in emails]
     await start_bare(stack, queue, emails, due, failures)
     acknowledged_s = time.monotonic() - started
-    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=due.timestamp() - time.time() + sizes.wait_s)
+    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
     print(f"  bare:    {sizes.patients} workflows started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
           f"{len(expected)} e-mails due at {due.astimezone(PARIS).time()} (Paris)", flush=True)
     await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
@@ -274,7 +274,9 @@ async def run(args: argparse.Namespace) -> Report:
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--patients", type=int, default=0, help="patients (default 2,000; quick 20)")
+    parser.add_argument("--patients", type=int, default=0,
+                        help="patients (default 1,000 to keep bench.all near 15 min; the issue's size is 2,000; "
+                             "quick 20)")
     parser.add_argument("--lead", type=float, default=0,
                         help="seconds from a set-up's start to its instant due (default: calibrated on a few "
                              "pathways started first)")
