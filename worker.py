@@ -45,7 +45,7 @@ def build_worker(
 
 async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> None:
     log = structlog.get_logger("worker")
-    stop = stop or _stop_on_signals()
+    stop = stop or stop_on_signals()
     client = await connect_temporal(config)
     if config.metrics_port:
         serve_metrics(config.metrics_host, config.metrics_port)
@@ -60,7 +60,8 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
     log.info("worker stopped")
 
 
-def _stop_on_signals() -> asyncio.Event:
+def stop_on_signals() -> asyncio.Event:
+    """An event set on SIGINT or SIGTERM (the worker and `pathway dev` stop on it)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

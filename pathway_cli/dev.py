@@ -7,7 +7,6 @@ server (persisted, Web UI on), the HTTP API and the worker."""
 from __future__ import annotations
 
 import asyncio
-import signal
 import socket
 import sys
 from contextlib import AsyncExitStack
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from temporalio.client import Client
 
 from codec.aes import new_key
 from codec.server import create_codec_app
@@ -28,9 +28,8 @@ from store.directory import Directory
 from store.embedded import EmbeddedPostgres
 from store.migrate import apply_migrations
 from store.tokens import TokenStore
-from worker import run_worker
+from worker import run_worker, stop_on_signals
 from workflows import search_attributes
-from workflows.gateway import connect
 
 STARTUP_TIMEOUT_S = 30.0
 LOCAL_TOKENS = (("local-integration", "integration"), ("local-staff", "staff"))
@@ -66,7 +65,7 @@ async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory:
                        "choose others with --port/--ui-port/--codec-port/--api-port")
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    stop = _stop_event()
+    stop = stop_on_signals()
     async with AsyncExitStack() as stack:
         config = await _database(stack, config, data_dir, directory)
         config = await _mail(stack, config, data_dir, ports.smtp)
@@ -174,26 +173,20 @@ async def _api(stack: AsyncExitStack, config: AppConfig, data_dir: Path, port: i
     say(f"API:             http://127.0.0.1:{port}/v1   (OpenAPI docs: http://127.0.0.1:{port}/docs)")
 
 
-def _stop_event() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
-
-
 async def _wait_until_ready(address: str, server: asyncio.subprocess.Process, log_path: Path) -> None:
     deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
     while True:
         if server.returncode is not None:
             raise DevError(f"the Temporal server exited with code {server.returncode}; see {log_path}")
         try:
-            await connect(address)
-            return
+            client = await Client.connect(address)  # readiness only: no payloads, no converter
+            if await client.service_client.check_health():
+                return
         except Exception:  # the server is not listening yet
-            if asyncio.get_running_loop().time() > deadline:
-                raise DevError(f"the Temporal server did not answer on {address} within {STARTUP_TIMEOUT_S:.0f} s; see {log_path}") from None
-            await asyncio.sleep(0.2)
+            pass
+        if asyncio.get_running_loop().time() > deadline:
+            raise DevError(f"the Temporal server did not answer on {address} within {STARTUP_TIMEOUT_S:.0f} s; see {log_path}")
+        await asyncio.sleep(0.2)
 
 
 async def _stop_server(server: asyncio.subprocess.Process) -> None:

@@ -1,5 +1,5 @@
-"""Client-side access to pathways: connect, submit events (update-with-start), read plans.
-Used by the CLI now and by the HTTP API later."""
+"""Client-side access to pathways: submit events (update-with-start), read plans. Used by
+the CLI and the HTTP API; clients come from `pathway_runtime.temporal.connect_temporal`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from domain.errors import EventIdConflict, EventRefused, PathwayEnded
@@ -32,10 +31,6 @@ from workflows.messages import (
     workflow_id_for,
 )
 from workflows.patient_pathway import PatientPathwayWorkflow
-
-
-async def connect(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
 
 
 def update_id_for(events: Sequence[ClinicalEvent]) -> str:
