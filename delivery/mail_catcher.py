@@ -45,6 +45,8 @@ class MailCatcher:
         self._next_file = 1
         self.on_accept: Callable[[EmailMessage], Awaitable[None]] | None = None
         """Called for each message kept, before the "250" reply (fault injection in tests)."""
+        self.on_rcpt: Callable[[str], Awaitable[None]] | None = None
+        """Called at each RCPT command, before its reply: nothing is accepted yet."""
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -143,6 +145,8 @@ class _Handler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
+        if self._catcher.on_rcpt is not None:
+            await self._catcher.on_rcpt(address)
         refusal = self._catcher._refusal_at("rcpt", address)
         if refusal:
             return refusal

@@ -6,31 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from temporalio.client import Client
 
 from codec.aes import data_converter, parse_keys
-from delivery.mail_catcher import _HOSTNAME, MailCatcher, _Handler, _TrackedSMTP
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from tests.cli_support import TEST_CODEC_KEYS, free_port
-from tests.integration.staff_stack import DOMAIN
 from workflows import search_attributes
 
 SERVER_START_TIMEOUT_S = 30.0
 SERVER_STOP_TIMEOUT_S = 20.0
-
-
-def worker_environment(temporal_address: str, database: str, task_queue: str, smtp_port: int) -> dict[str, str]:
-    """What `python -m worker` reads: the stack under test, e-mail to the catcher."""
-    return {
-        "TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database, "PATHWAY_TASK_QUEUE": task_queue,
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN,
-        "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS,
-    }
 
 
 async def connect_client(address: str) -> Client:
@@ -185,31 +173,6 @@ def postgres_proxy(dsn: str) -> tuple[TcpProxy, Callable[[TcpProxy], str]]:
         return f"postgresql://{user}{password}@127.0.0.1:{proxy.port}{parts.path}"
 
     return TcpProxy(target), through
-
-
-class RcptHookCatcher(MailCatcher):
-    """The mail catcher with a hook run at each RCPT command, before its reply: a test can
-    act while a delivery is under way and nothing has been accepted yet."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.on_rcpt: Callable[[str], Awaitable[None]] | None = None
-
-    def _protocol(self) -> _TrackedSMTP:
-        connection = _TrackedSMTP(self, _RcptHookHandler(self), hostname=_HOSTNAME)
-        self._connections.add(connection)
-        return connection
-
-
-class _RcptHookHandler(_Handler):
-    def __init__(self, catcher: RcptHookCatcher) -> None:
-        super().__init__(catcher)
-        self._hooked = catcher
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001
-        if self._hooked.on_rcpt is not None:
-            await self._hooked.on_rcpt(address)
-        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
 
 async def delivery_attempts(handle) -> list[int]:  # noqa: ANN001

@@ -32,12 +32,12 @@ from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
 from tests.api.conftest import Api, api_on, bearer, config_for, event, serving, today
 from tests.cli_support import EXAMPLES
-from tests.faults.support import postgres_proxy, worker_environment
+from tests.faults.support import postgres_proxy
 from tests.integration.conftest import RecordingNotifier
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import FAST, eventually
-from tests.integration.test_delivery_crash import WorkerProcess
 from tests.pg_support import create_database
+from tests.worker_process import WorkerProcess, worker_environment
 from worker import build_worker
 from workflows.patient_pathway import PatientPathwayWorkflow
 

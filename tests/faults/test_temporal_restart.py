@@ -19,10 +19,10 @@ from store.directory import Directory
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
-from tests.faults.support import TemporalDevServer, connect_client, worker_environment
+from tests.faults.support import TemporalDevServer, connect_client
 from tests.integration.scenario import PARIS, Scenario
 from tests.integration.staff_stack import FAST, eventually
-from tests.integration.test_delivery_crash import WorkerProcess
+from tests.worker_process import WorkerProcess, worker_environment
 from workflows.patient_pathway import PatientPathwayWorkflow
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})

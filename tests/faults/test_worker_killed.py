@@ -15,10 +15,10 @@ from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog, ReminderRow
 from tests.cli_support import EXAMPLES
-from tests.faults.support import RcptHookCatcher, TcpProxy, delivery_attempts, worker_environment
+from tests.faults.support import TcpProxy, delivery_attempts
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import FAST, eventually
-from tests.integration.test_delivery_crash import WorkerProcess
+from tests.worker_process import WorkerProcess, worker_environment
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 # Started without validation, MRI or ETP assessment: R8, R11 and R15 are due at once.
@@ -46,7 +46,7 @@ async def test_worker_killed_before_the_send_delivers_every_reminder_once_after_
 ):
     await Directory(pool).load(EXAMPLES / "directory.json")
     task_queue = f"fault-{patient_ref}"
-    async with RcptHookCatcher() as catcher:
+    async with MailCatcher() as catcher:
         environment = worker_environment(env.client.service_client.config.target_host, database, task_queue,
                                          catcher.port)
         first, second = WorkerProcess(environment), WorkerProcess(environment)

@@ -5,51 +5,20 @@ Message-ID. The worker is a real `python -m worker` process."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog
-from tests.cli_support import EXAMPLES, TEST_CODEC_KEYS
+from tests.cli_support import EXAMPLES
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import DOMAIN, FAST, eventually
+from tests.integration.staff_stack import FAST, eventually
+from tests.worker_process import WorkerProcess, worker_environment
 
 UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
                     ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
                     ("treatment_started", {"molecule": "natalizumab"})]
-
-
-class WorkerProcess:
-    def __init__(self, environment: dict[str, str]) -> None:
-        self.environment = environment
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "worker", env={**os.environ, **self.environment},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        while True:
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout=30)
-            if not line:
-                raise AssertionError("the worker exited before starting")
-            if b"worker started" in line:
-                asyncio.get_running_loop().create_task(self._drain())
-                return
-
-    async def _drain(self) -> None:
-        while self.process and await self.process.stdout.readline():
-            pass
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-
-    async def stop(self) -> None:
-        if self.process and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), timeout=20)
 
 
 async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_message_id(
@@ -58,11 +27,8 @@ async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_me
     await Directory(pool).load(EXAMPLES / "directory.json")
     async with MailCatcher() as catcher:
         task_queue = f"crash-{patient_ref}"
-        environment = {
-            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "DATABASE_URL": database,
-            "PATHWAY_TASK_QUEUE": task_queue, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(catcher.port),
-            "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN, "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS,
-        }
+        environment = worker_environment(env.client.service_client.config.target_host, database, task_queue,
+                                         catcher.port)
         first, second = WorkerProcess(environment), WorkerProcess(environment)
         killed_message_id: list[str] = []
         killed = asyncio.Event()
