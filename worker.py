@@ -36,7 +36,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=[PatientPathwayWorkflow],
         activities=[compute_plan_activity, notifications.send_reminder,
-                    persistence.store_events, persistence.publish_plan],
+                    persistence.settle, persistence.store_events, persistence.publish_plan],
         activity_executor=executor,
         # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
         graceful_shutdown_timeout=timedelta(seconds=20),

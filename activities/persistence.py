@@ -1,6 +1,12 @@
 """Writes to PostgreSQL: the event store (audit trail, rebuild source) and the read model
 (plans and worklists for staff). Both are idempotent, so a retried activity changes
-nothing more."""
+nothing more.
+
+`settle` is what a pathway runs after each change, as one local activity: the plan from
+every event, then the new events and that plan written in one transaction. Being local,
+it costs no extra round of workflow tasks (an event is taken in one workflow task, as a
+bare update is), and its result, the plan, is recorded in history for replay.
+`store_events` and `publish_plan` are the activities of pathways recorded before it."""
 
 from __future__ import annotations
 
@@ -8,10 +14,13 @@ import structlog
 from temporalio import activity
 
 from activities.failures import retryable_database_failures
+from domain.events import ClinicalEvent
+from domain.plan import Plan
+from domain.planner import compute_plan
 from pathway_runtime.metrics import EVENTS_STORED
 from store.event_store import EventStore
 from store.read_model import ReadModel
-from workflows.messages import PublishPlanInput, StoreEventsInput
+from workflows.messages import PublishPlanInput, SettleInput, StoreEventsInput
 
 
 class PersistenceActivities:
@@ -36,3 +45,35 @@ class PersistenceActivities:
                                                      workflow_id=activity.info().workflow_id), \
                 retryable_database_failures():
             return await self._read_model.upsert_plan(request.plan, request.version)
+
+    @activity.defn(name="settle_pathway")
+    async def settle(self, request: SettleInput) -> Plan:
+        """The plan, then the unstored events (runs of one sender, in order of receipt) and the
+        plan in one transaction: the read model never shows a plan whose events the store lacks."""
+        plan = compute_plan(request.patient_ref, request.events, request.now, request.settings)
+        by_id = {e.event_id: e for e in request.events}
+        with structlog.contextvars.bound_contextvars(patient_ref=request.patient_ref,
+                                                     workflow_id=activity.info().workflow_id), \
+                retryable_database_failures():
+            inserted = 0
+            async with self._events.transaction() as conn:
+                for sender, run in _runs_by_sender([by_id[i] for i in request.unstored_event_ids], request.senders):
+                    inserted += await self._events.append_in(conn, run, sender)
+                await self._read_model.upsert_plan_in(conn, plan, request.version)
+            EVENTS_STORED.inc(inserted)
+            if request.unstored_event_ids:
+                await self._log.ainfo("events stored", received=len(request.unstored_event_ids), inserted=inserted)
+        return plan
+
+
+def _runs_by_sender(events: list[ClinicalEvent], senders: dict[str, str]) -> list[tuple[str | None, list[ClinicalEvent]]]:
+    """Consecutive events of one sender together, in order: the store's order is the order of
+    receipt (it breaks same-day ties in a rebuilt plan) and each row names its sender."""
+    runs: list[tuple[str | None, list[ClinicalEvent]]] = []
+    for event in events:
+        sender = senders.get(event.event_id)
+        if runs and runs[-1][0] == sender:
+            runs[-1][1].append(event)
+        else:
+            runs.append((sender, [event]))
+    return runs

@@ -44,6 +44,10 @@ class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    def transaction(self):
+        """A transaction on the store's pool, for `append_in` beside other writes."""
+        return transaction(self._pool)
+
     async def append(self, events: Sequence[ClinicalEvent], sender: str | None = None) -> int:
         """Store the events not stored yet, in order, in one transaction; return how many were new.
 
@@ -53,21 +57,28 @@ class EventStore:
         """
         if not events:
             return 0
+        async with transaction(self._pool) as conn:
+            return await self.append_in(conn, events, sender)
+
+    async def append_in(self, conn: asyncpg.Connection, events: Sequence[ClinicalEvent],
+                        sender: str | None = None) -> int:
+        """`append` inside the caller's transaction (with the plan it publishes, say)."""
+        if not events:
+            return 0
         payloads = [_payload(e) for e in events]
         _check_batch(events, payloads)
-        async with transaction(self._pool) as conn:
-            inserted = await conn.fetch(
-                queries.EVENTS_APPEND,
-                [e.event_id for e in events],
-                [e.patient_ref for e in events],
-                [e.type for e in events],
-                [e.occurred_on for e in events],
-                [e.source for e in events],
-                sender,
-                [json.dumps(p) for p in payloads],
-            )
-            new_ids = {r["event_id"] for r in inserted}
-            await self._check_known(conn, {e.event_id: p for e, p in zip(events, payloads) if e.event_id not in new_ids})
+        inserted = await conn.fetch(
+            queries.EVENTS_APPEND,
+            [e.event_id for e in events],
+            [e.patient_ref for e in events],
+            [e.type for e in events],
+            [e.occurred_on for e in events],
+            [e.source for e in events],
+            sender,
+            [json.dumps(p) for p in payloads],
+        )
+        new_ids = {r["event_id"] for r in inserted}
+        await self._check_known(conn, {e.event_id: p for e, p in zip(events, payloads) if e.event_id not in new_ids})
         return len(new_ids)
 
     @staticmethod

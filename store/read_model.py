@@ -54,11 +54,16 @@ class ReadModel:
         twice) leave the newest plan in place. The obligations are replaced as a whole.
         """
         async with transaction(self._pool) as conn:
-            written = await conn.fetchval(queries.PATIENTS_UPSERT, *_patient_args(plan, version))
-            if written is None:
-                return False
-            await conn.execute(queries.OBLIGATIONS_DELETE, plan.patient_ref)
-            await conn.execute(queries.OBLIGATIONS_INSERT, plan.patient_ref, *_obligation_columns(plan))
+            return await self.upsert_plan_in(conn, plan, version)
+
+    @staticmethod
+    async def upsert_plan_in(conn: asyncpg.Connection, plan: Plan, version: int) -> bool:
+        """`upsert_plan` inside the caller's transaction (with the events it stores, say)."""
+        written = await conn.fetchval(queries.PATIENTS_UPSERT, *_patient_args(plan, version))
+        if written is None:
+            return False
+        await conn.execute(queries.OBLIGATIONS_DELETE, plan.patient_ref)
+        await conn.execute(queries.OBLIGATIONS_INSERT, plan.patient_ref, *_obligation_columns(plan))
         return True
 
     async def patient(self, patient_ref: str) -> dict[str, Any] | None:

@@ -142,6 +142,21 @@ class PublishPlanInput(_Message):
     """Grows with every publication, so an older write never overwrites a newer one."""
 
 
+class SettleInput(_Message):
+    """What one pass of the pathway needs after a change: the plan from every event, the
+    events still to store (in order of receipt, with who sent them) and the version under
+    which the plan is published."""
+
+    patient_ref: str
+    events: tuple[ClinicalEvent, ...]
+    settings: PathwaySettings
+    now: datetime
+    unstored_event_ids: tuple[str, ...] = ()
+    senders: dict[str, str] = {}
+    version: int
+    """Grows with every publication, so an older write never overwrites a newer one."""
+
+
 class ReminderMessage(_Message):
     """What a notification channel receives: identifiers and dates, no other health data."""
 

@@ -5,9 +5,16 @@ Replay safety: the plan is computed by a local activity, so the plan each decisi
 used is recorded in history; changing the rules table never breaks the replay of a
 running pathway. Queries, which are never replayed, compute with the current rules.
 
-After each change, accepted events are appended to the PostgreSQL event store and the
-plan is published to the read model (activities, retried until PostgreSQL answers);
-pathways started before that existed skip it on replay (`workflow.patched`).
+An event costs one workflow task, as a bare update does (`SETTLE_PATCH`): the update
+handler appends the events and waits; the main loop then runs one local activity that
+computes the plan, appends the new events to the PostgreSQL event store and publishes
+the plan to the read model in one transaction (retried until PostgreSQL answers), and
+the update answers with the new plan. Updates arriving meanwhile are settled together.
+So an acknowledged event is in history, in the event store and in the read model.
+
+Pathways recorded before that keep, on replay and until their next continue-as-new, the
+earlier flow (`workflow.patched`): the plan computed in the update, then `store_events`
+and `publish_plan` as activities; and before that, no persistence at all.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
@@ -39,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         RecordEvents,
         ReminderMessage,
         SentReminder,
+        SettleInput,
         StoreEventsInput,
     )
 
@@ -50,6 +59,12 @@ PERSISTENCE_PATCH = "store-events-and-publish-plan"
 SEARCH_ATTRIBUTES_PATCH = "search-attributes"
 STATUS_WAKEUPS_PATCH = "status-wakeups"
 RECEIPT_ORDER_PATCH = "store-events-in-receipt-order"
+SETTLE_PATCH = "settle-in-one-task"
+SETTLE_LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=500), backoff_coefficient=2.0,
+                                 maximum_attempts=3)
+"""A settle that still fails after these (PostgreSQL down, say) goes on as activities:
+retried as long as it takes, each failure shown on the pending activity (UI, describe),
+which a local activity's retries are not."""
 
 
 @workflow.defn(name="PatientPathway")
@@ -71,26 +86,41 @@ class PatientPathwayWorkflow:
         self._senders = dict(state.senders)
         self._indexed: dict[str, object] = {}
         self._publish_seq = 0
+        self._received = 0
+        """Updates that brought new events (settle flow)."""
+        self._settled = 0
+        """Of those, how many a finished settle has taken into the plan and the stores."""
 
     @workflow.run
     async def run(self, start: PathwayInput) -> PlanSummary:
         if self._plan is None and self._events:
-            self._plan = await self._compute()
+            if workflow.patched(SETTLE_PATCH):
+                self._plan_changed = True  # the loop's first settle computes it
+            else:
+                self._plan = await self._compute()
         while not self._ended():
             await self._sleep_until_next_reminder_or_change()
-            async with self._lock:
-                if not self._plan_changed:
-                    self._plan = await self._compute()
-                self._plan_changed = False
-            if workflow.patched(PERSISTENCE_PATCH):
-                await self._persist()
+            if workflow.patched(SETTLE_PATCH):
+                await self._settle()
+            else:
+                async with self._lock:
+                    if not self._plan_changed:
+                        self._plan = await self._compute()
+                    self._plan_changed = False
+                if workflow.patched(PERSISTENCE_PATCH):
+                    await self._persist()
             self._show()
             if self._ended():
                 break
             await self._send_due_reminders()
             if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carry_over(start))
+                # Updates waiting for a settle would never finish while we wait for them:
+                # settle them first (next turn of the loop), then carry over.
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._unsettled())
+                if not self._unsettled():
+                    workflow.continue_as_new(self._carry_over(start))
+        while self._unsettled():  # taken before the pathway's end showed: stored, then answered
+            await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._summary()
 
@@ -115,22 +145,36 @@ class PatientPathwayWorkflow:
         self._check(request.events)
 
     async def _record(self, events: tuple[ClinicalEvent, ...], sender: str | None) -> PlanSummary:
+        if workflow.patched(SETTLE_PATCH):
+            accepted, duplicates = self._append(events, sender)
+            if accepted:
+                # The main loop settles (plan, event store, read model); answer after it has.
+                self._received += 1
+                ticket = self._received
+                self._plan_changed = True
+                await workflow.wait_condition(lambda: self._settled >= ticket)
+            return self._summary(accepted, duplicates)
         async with self._lock:
-            accepted, duplicates = [], []
-            for event in events:
-                if event.event_id in self._by_id:
-                    duplicates.append(event.event_id)
-                    continue
-                self._events.append(event)
-                self._by_id[event.event_id] = event
-                self._unstored.append(event)
-                if sender is not None:
-                    self._senders[event.event_id] = sender
-                accepted.append(event.event_id)
+            accepted, duplicates = self._append(events, sender)
             if accepted:
                 self._plan = await self._compute()
                 self._plan_changed = True
-            return self._summary(tuple(accepted), tuple(duplicates))
+            return self._summary(accepted, duplicates)
+
+    def _append(self, events: tuple[ClinicalEvent, ...], sender: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Take the events not seen yet, in order; return (accepted ids, duplicate ids)."""
+        accepted, duplicates = [], []
+        for event in events:
+            if event.event_id in self._by_id:
+                duplicates.append(event.event_id)
+                continue
+            self._events.append(event)
+            self._by_id[event.event_id] = event
+            self._unstored.append(event)
+            if sender is not None:
+                self._senders[event.event_id] = sender
+            accepted.append(event.event_id)
+        return tuple(accepted), tuple(duplicates)
 
     def _check(self, events: tuple[ClinicalEvent, ...]) -> None:
         """Validators run before the update is recorded: a refusal leaves no trace."""
@@ -166,6 +210,9 @@ class PatientPathwayWorkflow:
 
     # --- internals -----------------------------------------------------------------
 
+    def _unsettled(self) -> bool:
+        return self._received > self._settled
+
     def _ended(self) -> bool:
         return self._plan is not None and self._plan.ended is not None
 
@@ -191,6 +238,38 @@ class PatientPathwayWorkflow:
             workflow.upsert_search_attributes(search_attributes.updates(changed))
             self._indexed.update(changed)
 
+    async def _settle(self) -> None:
+        """One local activity: the plan from every event, the unstored events and the plan
+        written to PostgreSQL together. Updates arriving while it runs wait for the next one."""
+        self._plan_changed = False
+        ticket = self._received
+        unstored = tuple(e.event_id for e in self._unstored)
+        try:
+            self._plan = await workflow.execute_local_activity_method(
+                PersistenceActivities.settle,
+                SettleInput(patient_ref=self._patient_ref, events=tuple(self._events), settings=self._settings,
+                            now=workflow.now(), unstored_event_ids=unstored,
+                            senders={i: self._senders[i] for i in unstored if i in self._senders},
+                            version=self._next_version()),
+                start_to_close_timeout=STORE_TIMEOUT, retry_policy=SETTLE_LOCAL_RETRY,
+                summary=f"plan from {len(self._events)} events; store {len(unstored)}, publish the plan",
+            )
+        except CancelledError:
+            raise
+        except FailureError:  # a local activity's failure arrives as its cause (ApplicationError, timeout)
+            self._plan = await self._compute()
+            await self._persist()
+        else:
+            stored = set(unstored)
+            self._unstored = [e for e in self._unstored if e.event_id not in stored]
+            for event_id in stored:
+                self._senders.pop(event_id, None)
+        self._settled = ticket
+
+    def _next_version(self) -> int:
+        self._publish_seq += 1
+        return int(workflow.now().timestamp() * 1_000_000) * 1000 + self._publish_seq % 1000
+
     async def _persist(self) -> None:
         """Event store first (the audit trail), then the read model."""
         while self._unstored:
@@ -215,8 +294,7 @@ class PatientPathwayWorkflow:
             for event_id in stored:
                 self._senders.pop(event_id, None)
         if self._plan is not None:
-            self._publish_seq += 1
-            version = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._publish_seq % 1000
+            version = self._next_version()
             await workflow.execute_activity_method(
                 PersistenceActivities.publish_plan,
                 PublishPlanInput(plan=self._plan, version=version),

@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from temporalio.client import WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from codec.aes import data_converter, parse_keys
@@ -125,40 +126,55 @@ async def test_the_event_store_keeps_the_order_of_receipt_of_events_from_several
 ):
     """Events from two clients accepted while an earlier write waits (PostgreSQL slow, or
     down): the store must append them in the pathway's order of receipt, which decides
-    between same-day events, or a plan rebuilt from the store (rebuild, what-if) differs."""
+    between same-day events, or a plan rebuilt from the store (rebuild, what-if) differs.
+    Each answer waits for the store: the pathway has taken an event (it is in history and
+    in its events) before the write that acknowledges it is done."""
     client, task_queue = pathway_worker.client, pathway_worker.task_queue
     day = today()
 
     def one(type_: str, **fields):
         return parse_event(event(patient_ref, type_, on=day, **fields))
 
-    async def send(sender: str, e) -> None:
-        await submit_events(client, patient_ref, [e], task_queue=task_queue, sender=sender)
-
     handle = client.get_workflow_handle(workflow_id_for(patient_ref))
+    sends: list[asyncio.Task] = []
+
+    async def send_and_see_it_taken(sender: str, e) -> None:
+        sends.append(asyncio.create_task(submit_events(client, patient_ref, [e], task_queue=task_queue, sender=sender)))
+        await eventually(lambda: _taken_ids(handle), lambda taken: e.event_id in taken)
+
     blocker = await asyncpg.connect(database)
     try:
         async with blocker.transaction():
             await blocker.execute("LOCK TABLE events IN SHARE MODE")  # inserts wait; reads go on
-            await send("lab", one("diagnosis_recorded", diagnosis="relapsing_remitting"))
-            await eventually(lambda: _pending(handle), lambda names: "store_events" in names)
-            await send("records", one("edss_recorded", score=2.0))
-            await send("admissions", one("care_team_assigned", neurologist_id="N12", centre_id="C13"))
-            await send("records", one("care_team_assigned", neurologist_id="N21", centre_id="C06"))
+            await send_and_see_it_taken("lab", one("diagnosis_recorded", diagnosis="relapsing_remitting"))
+            await send_and_see_it_taken("records", one("edss_recorded", score=2.0))
+            await send_and_see_it_taken("admissions", one("care_team_assigned", neurologist_id="N12", centre_id="C13"))
+            await send_and_see_it_taken("records", one("care_team_assigned", neurologist_id="N21", centre_id="C06"))
+            assert not any(t.done() for t in sends), "no answer before the events are stored"
     finally:
         await blocker.close()
+    answers = await asyncio.wait_for(asyncio.gather(*sends), timeout=30)
 
-    stored = await eventually(lambda: EventStore(pool).for_patient(patient_ref), lambda s: len(s) >= 4)
+    stored = await EventStore(pool).for_patient(patient_ref)
+    assert len(stored) == 4, "every answered event is in the store"
+    assert [len(a.accepted) for a in answers] == [1, 1, 1, 1]
     in_workflow = await handle.query(PatientPathwayWorkflow.events)
     pathway = await fetch_plan(client, patient_ref, day)
     assert pathway.care_team.neurologist_id == "N21", "the later of two same-day assignments holds"
     assert compute_plan(patient_ref, stored, day).care_team == pathway.care_team, \
         "a plan rebuilt from the event store has the pathway's care team"
     assert [e.event_id for e in stored] == [e.event_id for e in in_workflow]
+    senders = [r.sender for r in await EventStore(pool).records_for_patient(patient_ref)]
+    assert senders == ["lab", "records", "admissions", "records"]
 
 
-async def _pending(handle) -> list[str]:  # noqa: ANN001
-    return [a.activity_type.name for a in (await handle.describe()).raw_description.pending_activities]
+async def _taken_ids(handle) -> list[str]:  # noqa: ANN001
+    try:
+        return [e.event_id for e in await handle.query(PatientPathwayWorkflow.events)]
+    except RPCError as error:  # the first update may not have started the workflow yet
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return []
 
 
 RECORDED_BATCHED_BY_SENDER = Path(__file__).parent / "histories" / "senders-interleaved-behind-a-slow-write.json"

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import httpx
 from structlog.testing import capture_logs
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.persistence import PersistenceActivities
 from api.app import create_app
@@ -131,11 +132,15 @@ async def _run(env, postgres: EmbeddedPostgres, dsn: str, pool, catcher: MailCat
                 await eventually(lambda: _at_least(lambda: len(traffic.unavailable), 1), what="a 503 to the traffic")
                 await _every_database_read_answers_503(api, refs[0])
                 first = scenarios[refs[0]]
-                summary = await first.record_all(UNPREPARED_START)
-                assert summary.accepted == (f"{refs[0]}-3",), "Temporal takes events without PostgreSQL"
+                # Temporal takes the event (it is in history); the answer waits for the store.
+                sent = asyncio.create_task(first.record_all(UNPREPARED_START))
+                await eventually(lambda: _taken(first, f"{refs[0]}-3"), what="the event taken by the pathway")
                 await eventually(lambda: _writes_retrying(first), what="the pathway's writes retried")
+                assert not sent.done(), "answered before the event was stored"
 
                 await asyncio.to_thread(postgres.start)
+                summary = await asyncio.wait_for(sent, timeout=60)
+                assert summary.accepted == (f"{refs[0]}-3",)
                 await traffic.finish()
             finally:
                 await traffic.cancel()
@@ -166,6 +171,10 @@ async def _every_database_read_answers_503(api: Api, ref: str) -> None:
         assert response.json()["title"] == "Database is unavailable"
     ready = await api.http.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["postgresql"] == "unreachable"
+
+
+async def _taken(s: Scenario, event_id: str) -> bool:
+    return event_id in [e.event_id for e in await s.handle.query(PatientPathwayWorkflow.events)]
 
 
 async def _writes_retrying(s: Scenario) -> bool:
@@ -239,7 +248,9 @@ async def test_a_request_on_a_connection_postgresql_is_shutting_down_is_answered
 
 
 async def test_while_postgresql_is_down_temporal_shows_why_the_pathway_writes_are_retried(env, patient_ref):
-    """What an operator sees on the pending activity (UI, `temporal workflow describe`)."""
+    """What an operator sees on the pending activity (UI, `temporal workflow describe`): the
+    settle local activity gives up after a few quick attempts and the writes go on as
+    activities, whose last failure Temporal shows."""
     dead = await create_pool(f"postgresql://postgres@{NOTHING_LISTENS}/postgres", min_size=0, max_size=1)
     task_queue = f"fault-{patient_ref}"
     running = SimpleNamespace(client=env.client, task_queue=task_queue, notifier=None, timeouts=FAST)
@@ -248,11 +259,14 @@ async def test_while_postgresql_is_down_temporal_shows_why_the_pathway_writes_ar
             async with build_worker(env.client, task_queue, RecordingNotifier(),
                                     PersistenceActivities(EventStore(dead), ReadModel(dead)), executor):
                 s = Scenario(env, running, patient_ref)
-                await s.record_all(OPENING)
+                day = await s.today()
+                sent = asyncio.create_task(s.record_all(OPENING, on=day))  # answered once stored: never here
                 try:
                     failure = await eventually(lambda: _write_failure(s), what="a failed write")
                 finally:
                     await s.handle.terminate("test over")
+                    sent.cancel()
+                    await asyncio.gather(sent, return_exceptions=True)
     finally:
         await dead.close()
 
@@ -260,7 +274,12 @@ async def test_while_postgresql_is_down_temporal_shows_why_the_pathway_writes_ar
 
 
 async def _write_failure(s: Scenario) -> str | None:
-    pending = (await s.handle.describe()).raw_description.pending_activities
+    try:
+        pending = (await s.handle.describe()).raw_description.pending_activities
+    except RPCError as error:  # not started yet
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return None
     return next((a.last_failure.message for a in pending if a.attempt >= 2), None)
 
 
