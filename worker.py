@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.notifications import NotificationActivities, Notifier
 from activities.persistence import PersistenceActivities
@@ -29,8 +29,12 @@ def build_worker(
     notifier: Notifier,
     persistence: PersistenceActivities,
     executor: ThreadPoolExecutor,
+    sandboxed: bool = True,
 ) -> Worker:
+    """`sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
+    the worker process follows PATHWAY_WORKFLOW_SANDBOX)."""
     notifications = NotificationActivities(notifier)
+    runner = {} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}
     return Worker(
         client,
         task_queue=task_queue,
@@ -40,6 +44,7 @@ def build_worker(
         activity_executor=executor,
         # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
         graceful_shutdown_timeout=timedelta(seconds=20),
+        **runner,
     )
 
 
@@ -51,9 +56,10 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
         serve_metrics(config.metrics_host, config.metrics_port)
     async with services(config) as wired:
         with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(client, config.task_queue, wired.delivery, wired.persistence, executor)
+            worker = build_worker(client, config.task_queue, wired.delivery, wired.persistence, executor,
+                                  sandboxed=config.workflow_sandbox)
             log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
-                     channels=[c.name for c in wired.channels])
+                     channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox)
             async with worker:
                 await stop.wait()
                 log.info("worker stopping")

@@ -1,7 +1,7 @@
 """The baseline's worker process, `python -m bench.bare_worker`: configured from the same
 environment as `python -m worker` and built with the same settings as `worker.build_worker`
-(activity executor of 4 threads, 20 s graceful shutdown, SDK defaults otherwise, the
-project's data converter); it registers the bare workflow instead of the pathway."""
+(activity executor of 4 threads, 20 s graceful shutdown, the sandbox per
+PATHWAY_WORKFLOW_SANDBOX, SDK defaults otherwise, the project's data converter); it registers the bare workflow instead of the pathway."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.bare import BareActivities, BareWorkflow
 from delivery.email import SmtpChannel, SmtpSettings
@@ -39,7 +39,9 @@ async def run(config: AppConfig) -> None:
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = Worker(client, task_queue=config.task_queue, workflows=[BareWorkflow],
                         activities=[activities.send_email], activity_executor=executor,
-                        graceful_shutdown_timeout=timedelta(seconds=20))
+                        graceful_shutdown_timeout=timedelta(seconds=20),
+                        # The project's worker setting (PATHWAY_WORKFLOW_SANDBOX), for a like-for-like baseline.
+                        **({} if config.workflow_sandbox else {"workflow_runner": UnsandboxedWorkflowRunner()}))
         structlog.get_logger("worker").info("worker started", task_queue=config.task_queue, kind="bare")
         async with worker:
             await stop.wait()

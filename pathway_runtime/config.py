@@ -43,6 +43,11 @@ class AppConfig(BaseModel):
     """How long a request waits for Temporal (an update, a query) before answering 503."""
     api_concurrency: int = Field(default=16, ge=1, le=256)
     """How many patients of one batch are sent to their workflows at once."""
+    workflow_sandbox: bool = False
+    """Run the pathway workflow in the SDK's sandbox (re-imports the workflow module for every
+    pathway it loads and proxies its calls). Off in the worker process: it costs about a third
+    of the worker's CPU per event (bench/ingestion), and determinism is guarded by the test
+    suite, whose workers run sandboxed, and by the replay of stored histories."""
 
     codec_keys: str | None = Field(default=None, repr=False)
     """Payload encryption keys, `key_id:base64,key_id:base64` (32-byte AES keys)."""
@@ -96,6 +101,7 @@ ENV_NAMES = {
     "api_max_body_bytes": "PATHWAY_API_MAX_BODY_BYTES",
     "api_temporal_timeout_s": "PATHWAY_API_TEMPORAL_TIMEOUT_S",
     "api_concurrency": "PATHWAY_API_CONCURRENCY",
+    "workflow_sandbox": "PATHWAY_WORKFLOW_SANDBOX",
 }
 
 

@@ -30,7 +30,7 @@ from workflows.messages import (
     SentReminder,
     workflow_id_for,
 )
-from workflows.patient_pathway import PatientPathwayWorkflow
+from workflows.patient_pathway import CURRENT_GENERATION, PatientPathwayWorkflow
 
 
 def update_id_for(events: Sequence[ClinicalEvent]) -> str:
@@ -65,7 +65,8 @@ async def submit_events(
         raise EventRefused("all events of one submission must share the patient_ref", "patient_ref")
     start = WithStartWorkflowOperation(
         PatientPathwayWorkflow.run,
-        PathwayInput(patient_ref=patient_ref, settings=settings, timeouts=timeouts or DeliveryTimeouts()),
+        PathwayInput(patient_ref=patient_ref, settings=settings, timeouts=timeouts or DeliveryTimeouts(),
+                     generation=CURRENT_GENERATION),
         id=workflow_id_for(patient_ref),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -63,6 +63,9 @@ class PathwayInput(_Message):
     settings: PathwaySettings = DEFAULT_SETTINGS
     timeouts: DeliveryTimeouts = DeliveryTimeouts()
     state: PathwayState | None = None
+    generation: int = Field(default=0, ge=0)
+    """Which changes of the workflow code the run has from its start (see
+    `workflows.patient_pathway.GENERATIONS`); 0 for runs started before generations."""
 
 
 class RecordEvent(_Message):

@@ -20,7 +20,7 @@ and `publish_plan` as activities; and before that, no persistence at all.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -60,6 +60,18 @@ SEARCH_ATTRIBUTES_PATCH = "search-attributes"
 STATUS_WAKEUPS_PATCH = "status-wakeups"
 RECEIPT_ORDER_PATCH = "store-events-in-receipt-order"
 SETTLE_PATCH = "settle-in-one-task"
+KEPT_TIMER_PATCH = "keep-timer-while-unchanged"
+GENERATIONS: dict[int, frozenset[str]] = {
+    0: frozenset(),
+    1: frozenset({PERSISTENCE_PATCH, SEARCH_ATTRIBUTES_PATCH, STATUS_WAKEUPS_PATCH, RECEIPT_ORDER_PATCH,
+                  SETTLE_PATCH, KEPT_TIMER_PATCH}),
+}
+"""The changes each generation of pathway starts with. A run of generation 0 (started before
+generations existed) asks `workflow.patched` for each; a newer run has them from its start,
+so it records no patch marker (and no TemporalChangeVersion search-attribute update) for
+them. A change made later is added as a patch, then folded into a new generation."""
+CURRENT_GENERATION = 1
+
 SETTLE_LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=500), backoff_coefficient=2.0,
                                  maximum_attempts=3)
 """A settle that still fails after these (PostgreSQL down, say) goes on as activities:
@@ -75,6 +87,9 @@ class PatientPathwayWorkflow:
         self._patient_ref = start.patient_ref
         self._settings = start.settings
         self._timeouts = start.timeouts
+        self._generation = start.generation
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_at: datetime | None = None
         self._events = list(state.events)
         self._by_id = {e.event_id: e for e in self._events}
         self._sent = list(state.sent)
@@ -94,20 +109,20 @@ class PatientPathwayWorkflow:
     @workflow.run
     async def run(self, start: PathwayInput) -> PlanSummary:
         if self._plan is None and self._events:
-            if workflow.patched(SETTLE_PATCH):
+            if self._uses(SETTLE_PATCH):
                 self._plan_changed = True  # the loop's first settle computes it
             else:
                 self._plan = await self._compute()
         while not self._ended():
             await self._sleep_until_next_reminder_or_change()
-            if workflow.patched(SETTLE_PATCH):
+            if self._uses(SETTLE_PATCH):
                 await self._settle()
             else:
                 async with self._lock:
                     if not self._plan_changed:
                         self._plan = await self._compute()
                     self._plan_changed = False
-                if workflow.patched(PERSISTENCE_PATCH):
+                if self._uses(PERSISTENCE_PATCH):
                     await self._persist()
             self._show()
             if self._ended():
@@ -145,7 +160,7 @@ class PatientPathwayWorkflow:
         self._check(request.events)
 
     async def _record(self, events: tuple[ClinicalEvent, ...], sender: str | None) -> PlanSummary:
-        if workflow.patched(SETTLE_PATCH):
+        if self._uses(SETTLE_PATCH):
             accepted, duplicates = self._append(events, sender)
             if accepted:
                 # The main loop settles (plan, event store, read model); answer after it has.
@@ -210,6 +225,10 @@ class PatientPathwayWorkflow:
 
     # --- internals -----------------------------------------------------------------
 
+    def _uses(self, change: str) -> bool:
+        """Whether this run has `change` (see GENERATIONS); a patch check for older runs."""
+        return change in GENERATIONS[self._generation] or workflow.patched(change)
+
     def _unsettled(self) -> bool:
         return self._received > self._settled
 
@@ -230,7 +249,7 @@ class PatientPathwayWorkflow:
         if self._plan is None:
             return
         workflow.set_current_details(current_details(self._plan))
-        if not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+        if not self._uses(SEARCH_ATTRIBUTES_PATCH):
             return
         values = search_attributes.values_for(self._plan)
         changed = {k: v for k, v in values.items() if self._indexed.get(k, "unset") != v}
@@ -276,7 +295,7 @@ class PatientPathwayWorkflow:
             # The longest run of events from one sender, in order of receipt: the store's
             # order is the order of receipt (it breaks same-day ties in a rebuilt plan).
             sender = self._senders.get(self._unstored[0].event_id)
-            if workflow.patched(RECEIPT_ORDER_PATCH):
+            if self._uses(RECEIPT_ORDER_PATCH):
                 run = 0
                 while run < len(self._unstored) and self._senders.get(self._unstored[run].event_id) == sender:
                     run += 1
@@ -307,13 +326,30 @@ class PatientPathwayWorkflow:
         summary = self._describe_next(next_at) if next_at else None
         status_change = self._plan.next_status_change_at if self._plan else None
         if status_change is not None and (next_at is None or status_change < next_at) \
-                and workflow.patched(STATUS_WAKEUPS_PATCH):
+                and self._uses(STATUS_WAKEUPS_PATCH):
             next_at, summary = status_change, f"wake to refresh statuses, {status_change.date().isoformat()}"
+        if self._uses(KEPT_TIMER_PATCH):
+            await self._wait_on_kept_timer(next_at, summary)
+            return
         timeout = max(next_at - workflow.now(), timedelta(seconds=1)) if next_at else None
         try:
             await workflow.wait_condition(lambda: self._plan_changed, timeout=timeout, timeout_summary=summary)
         except TimeoutError:
             pass
+
+    async def _wait_on_kept_timer(self, next_at: datetime | None, summary: str | None) -> None:
+        """The timer is replaced only when the wake-up time changes: most events (a score, a
+        visit) leave it, and each replacement is a cancel and a start in history."""
+        if next_at != self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_at = None, next_at
+            if next_at is not None:
+                delay = max(next_at - workflow.now(), timedelta(seconds=1))
+                self._timer = asyncio.create_task(workflow.sleep(delay, summary=summary))
+        await workflow.wait_condition(lambda: self._plan_changed or (self._timer is not None and self._timer.done()))
+        if self._timer is not None and self._timer.done():
+            self._timer, self._timer_at = None, None
 
     def _describe_next(self, at) -> str:
         for obligation, step in self._steps():
@@ -372,4 +408,5 @@ class PatientPathwayWorkflow:
         state = PathwayState(events=tuple(self._events), sent=tuple(self._sent), plan=self._plan,
                              unstored_event_ids=tuple(e.event_id for e in self._unstored), senders=self._senders)
         return PathwayInput(patient_ref=self._patient_ref, settings=self._settings, timeouts=self._timeouts,
+                            generation=CURRENT_GENERATION,
                             state=state)
