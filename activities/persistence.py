@@ -14,7 +14,6 @@ import structlog
 from temporalio import activity
 
 from activities.failures import retryable_database_failures
-from domain.events import ClinicalEvent
 from domain.plan import Plan
 from domain.planner import compute_plan
 from pathway_runtime.metrics import EVENTS_STORED
@@ -48,32 +47,17 @@ class PersistenceActivities:
 
     @activity.defn(name="settle_pathway")
     async def settle(self, request: SettleInput) -> Plan:
-        """The plan, then the unstored events (runs of one sender, in order of receipt) and the
-        plan in one transaction: the read model never shows a plan whose events the store lacks."""
+        """The plan, then the unstored events (in order of receipt, each with its sender) and the
+        plan in one statement: the read model never shows a plan whose events the store lacks."""
         plan = compute_plan(request.patient_ref, request.events, request.now, request.settings)
         by_id = {e.event_id: e for e in request.events}
         with structlog.contextvars.bound_contextvars(patient_ref=request.patient_ref,
                                                      workflow_id=activity.info().workflow_id), \
                 retryable_database_failures():
-            inserted = 0
-            async with self._events.transaction() as conn:
-                for sender, run in _runs_by_sender([by_id[i] for i in request.unstored_event_ids], request.senders):
-                    inserted += await self._events.append_in(conn, run, sender)
-                await self._read_model.upsert_plan_in(conn, plan, request.version)
+            unstored = [by_id[i] for i in request.unstored_event_ids]
+            inserted, _ = await self._events.append_with_plan(unstored, request.senders, plan, request.version)
             EVENTS_STORED.inc(inserted)
-            if request.unstored_event_ids:
-                await self._log.ainfo("events stored", received=len(request.unstored_event_ids), inserted=inserted)
+            if unstored:
+                await self._log.ainfo("events stored", received=len(unstored), inserted=inserted)
         return plan
 
-
-def _runs_by_sender(events: list[ClinicalEvent], senders: dict[str, str]) -> list[tuple[str | None, list[ClinicalEvent]]]:
-    """Consecutive events of one sender together, in order: the store's order is the order of
-    receipt (it breaks same-day ties in a rebuilt plan) and each row names its sender."""
-    runs: list[tuple[str | None, list[ClinicalEvent]]] = []
-    for event in events:
-        sender = senders.get(event.event_id)
-        if runs and runs[-1][0] == sender:
-            runs[-1][1].append(event)
-        else:
-            runs.append((sender, [event]))
-    return runs

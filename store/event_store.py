@@ -12,7 +12,9 @@ import asyncpg
 
 from domain.events import EVENT_ADAPTER, ClinicalEvent
 from store import queries
+from domain.plan import Plan
 from store.db import StoreError, connection, transaction
+from store.read_model import obligation_columns, patient_args
 
 
 class EventConflict(StoreError):
@@ -80,6 +82,28 @@ class EventStore:
         new_ids = {r["event_id"] for r in inserted}
         await self._check_known(conn, {e.event_id: p for e, p in zip(events, payloads) if e.event_id not in new_ids})
         return len(new_ids)
+
+    async def append_with_plan(self, events: Sequence[ClinicalEvent], senders: dict[str, str], plan: Plan,
+                               version: int) -> tuple[int, bool]:
+        """Append the events (in order; each with its sender, if known) and publish the plan to
+        the read model if `version` is newer than the stored one, in one statement: one round
+        trip, all or nothing. Return (events inserted now, whether the plan was written).
+        An `event_id` stored before with other content raises `EventConflict`."""
+        payloads = [_payload(e) for e in events]
+        _check_batch(events, payloads)
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(
+                queries.SETTLE,
+                [e.event_id for e in events], [e.patient_ref for e in events], [e.type for e in events],
+                [e.occurred_on for e in events], [e.source for e in events],
+                [senders.get(e.event_id) for e in events], [json.dumps(p) for p in payloads],
+                *patient_args(plan, version), *obligation_columns(plan),
+            )
+            mine = {e.event_id: p for e, p in zip(events, payloads)}
+            differing = sorted(r["event_id"] for r in rows if r["what"] == "known" and r["payload"] != mine[r["event_id"]])
+            if differing:  # the statement wrote nothing
+                raise EventConflict(f"event_id already stored with other content: {', '.join(differing)}")
+        return sum(r["what"] == "new" for r in rows), any(r["what"] == "published" for r in rows)
 
     @staticmethod
     async def _check_known(conn: asyncpg.Connection, known: dict[str, dict[str, Any]]) -> None:
