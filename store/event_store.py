@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 
 from domain.events import EVENT_ADAPTER, ClinicalEvent
-from store import queries
 from domain.plan import Plan
+from store import queries
 from store.db import StoreError, connection, transaction
-from store.read_model import obligation_columns, patient_args
+from store.read_model import ReadModel
 
 
 class EventConflict(StoreError):
@@ -30,6 +30,20 @@ def _check_batch(events: Sequence[ClinicalEvent], payloads: list[dict[str, Any]]
     for event, payload in zip(events, payloads):
         if first.setdefault(event.event_id, payload) != payload:
             raise EventConflict(f"event_id {event.event_id} appears twice in the batch with other content")
+
+
+def _runs_of_one_sender(events: Sequence[ClinicalEvent],
+                        senders: dict[str, str]) -> list[tuple[str | None, list[ClinicalEvent]]]:
+    """Consecutive events of one sender together, in order: the store's order is the order of
+    receipt (it breaks same-day ties in a rebuilt plan) and each row names its sender."""
+    runs: list[tuple[str | None, list[ClinicalEvent]]] = []
+    for event in events:
+        sender = senders.get(event.event_id)
+        if runs and runs[-1][0] == sender:
+            runs[-1][1].append(event)
+        else:
+            runs.append((sender, [event]))
+    return runs
 
 
 @dataclass(frozen=True)
@@ -86,24 +100,18 @@ class EventStore:
     async def append_with_plan(self, events: Sequence[ClinicalEvent], senders: dict[str, str], plan: Plan,
                                version: int) -> tuple[int, bool]:
         """Append the events (in order; each with its sender, if known) and publish the plan to
-        the read model if `version` is newer than the stored one, in one statement: one round
-        trip, all or nothing. Return (events inserted now, whether the plan was written).
-        An `event_id` stored before with other content raises `EventConflict`."""
-        payloads = [_payload(e) for e in events]
-        _check_batch(events, payloads)
-        async with connection(self._pool) as conn:
-            rows = await conn.fetch(
-                queries.SETTLE,
-                [e.event_id for e in events], [e.patient_ref for e in events], [e.type for e in events],
-                [e.occurred_on for e in events], [e.source for e in events],
-                [senders.get(e.event_id) for e in events], [json.dumps(p) for p in payloads],
-                *patient_args(plan, version), *obligation_columns(plan),
-            )
-            mine = {e.event_id: p for e, p in zip(events, payloads)}
-            differing = sorted(r["event_id"] for r in rows if r["what"] == "known" and r["payload"] != mine[r["event_id"]])
-            if differing:  # the statement wrote nothing
-                raise EventConflict(f"event_id already stored with other content: {', '.join(differing)}")
-        return sum(r["what"] == "new" for r in rows), any(r["what"] == "published" for r in rows)
+        the read model if `version` is newer than the stored one, in one transaction. Return
+        (events inserted now, whether the plan was written). An `event_id` stored before with
+        other content raises `EventConflict`, and nothing is written.
+
+        (Measured against one statement doing all of it with CTEs: PostgreSQL took about twice
+        as long per call, planning included, for fewer round trips.)"""
+        inserted = 0
+        async with transaction(self._pool) as conn:
+            for sender, run in _runs_of_one_sender(events, senders):
+                inserted += await self.append_in(conn, run, sender)
+            published = await ReadModel.upsert_plan_in(conn, plan, version)
+        return inserted, published
 
     @staticmethod
     async def _check_known(conn: asyncpg.Connection, known: dict[str, dict[str, Any]]) -> None:

@@ -28,7 +28,6 @@ EVENTS_PAYLOAD = _sql("events_payload")
 EVENTS_RECORDS_FOR_PATIENT = _sql("events_records_for_patient")
 
 PATIENTS_UPSERT = _sql("patients_upsert")
-SETTLE = _sql("settle")
 PATIENTS_GET = _sql("patients_get")
 OBLIGATIONS_DELETE = _sql("obligations_delete")
 OBLIGATIONS_INSERT = _sql("obligations_insert")

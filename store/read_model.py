@@ -11,7 +11,7 @@ from store import queries
 from store.db import connection, transaction
 
 
-def patient_args(plan: Plan, version: int) -> tuple[Any, ...]:
+def _patient_args(plan: Plan, version: int) -> tuple[Any, ...]:
     team = plan.care_team
     return (
         plan.patient_ref,
@@ -29,7 +29,7 @@ def patient_args(plan: Plan, version: int) -> tuple[Any, ...]:
     )
 
 
-def obligation_columns(plan: Plan) -> tuple[list[Any], ...]:
+def _obligation_columns(plan: Plan) -> tuple[list[Any], ...]:
     o = plan.obligations
     return (
         [x.id for x in o],
@@ -59,11 +59,11 @@ class ReadModel:
     @staticmethod
     async def upsert_plan_in(conn: asyncpg.Connection, plan: Plan, version: int) -> bool:
         """`upsert_plan` inside the caller's transaction (with the events it stores, say)."""
-        written = await conn.fetchval(queries.PATIENTS_UPSERT, *patient_args(plan, version))
+        written = await conn.fetchval(queries.PATIENTS_UPSERT, *_patient_args(plan, version))
         if written is None:
             return False
         await conn.execute(queries.OBLIGATIONS_DELETE, plan.patient_ref)
-        await conn.execute(queries.OBLIGATIONS_INSERT, plan.patient_ref, *obligation_columns(plan))
+        await conn.execute(queries.OBLIGATIONS_INSERT, plan.patient_ref, *_obligation_columns(plan))
         return True
 
     async def patient(self, patient_ref: str) -> dict[str, Any] | None:

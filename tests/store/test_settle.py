@@ -1,4 +1,4 @@
-"""The pathway's settle write: events and plan in one statement (`EventStore.append_with_plan`)."""
+"""The pathway's settle write: events and plan in one transaction (`EventStore.append_with_plan`)."""
 
 from datetime import date
 
