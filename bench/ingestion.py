@@ -4,7 +4,12 @@ of a trivial workflow with the same concurrency and the same events; then batche
 events of many patients per request, beside the same single-event baseline (the issue's
 target) and beside bare update-with-start carrying each patient's events in one update.
 
-Rounds alternate: project single, bare single, project batched, bare batched, and again.
+A third single-event path, the HTTP floor (`bench.bare_api`): the same bare update-with-start
+behind the same HTTP server as the API, with nothing else; what it loses against bare
+update-with-start is the cost of any HTTP front, which bounds the ratio the API can reach.
+
+Rounds alternate: project single, bare single, floor single, project batched, bare batched,
+and again.
 Each round uses new patients: the first event of each starts its pathway, the next ones
 go to a running one. Two project figures: acknowledged (the API answered 201) and stored
 (every event of the round in the PostgreSQL event store, written by the worker after it
@@ -104,21 +109,32 @@ class Bench:
         self.workers: dict[str, Child] = {}
         self.api: Child | None = None
         self.url = ""
+        self.floor: Child | None = None
+        self.floor_url = ""
         self.token = ""
 
     async def start(self) -> None:
         self.workers["project"] = await self.stack.worker("project", self.queues["project"])
         self.workers["bare"] = await self.stack.worker("bare", self.queues["bare"])
         self.api, self.url = await self.stack.api(self.queues["project"])
+        self.floor, self.floor_url = await self.stack.api(self.queues["bare"], bare=True)
         self.token = await self.stack.integration_token(f"bench-{self.run_id}")
 
     def processes(self) -> list[Child]:
-        assert self.api is not None
-        return [self.stack.server, self.workers["project"], self.workers["bare"], self.api]
+        assert self.api is not None and self.floor is not None
+        return [self.stack.server, self.workers["project"], self.workers["bare"], self.api, self.floor]
 
     async def settle(self) -> float:
-        assert self.api is not None
-        return await wait_idle([self.workers["project"], self.workers["bare"], self.api], DRAIN_TIMEOUT_S)
+        assert self.api is not None and self.floor is not None
+        return await wait_idle([self.workers["project"], self.workers["bare"], self.api, self.floor], DRAIN_TIMEOUT_S)
+
+    async def http_floor(self, tag: str) -> dict[str, Any]:
+        """The single-event round through the HTTP floor: same bodies, same clients."""
+        _, bodies = single_event_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
+        meter = CpuMeter(self.processes())
+        run = await post_events(self.floor_url, self.token, bodies, self.sizes.clients)
+        drained = await self.settle()
+        return self._round("floor", "single", run, len(bodies), meter, stored_s=None, drained_s=drained)
 
     async def project(self, kind: str, tag: str) -> dict[str, Any]:
         if kind == "single":
@@ -167,6 +183,7 @@ class Bench:
         refs, bodies = single_event_bodies(f"{self.run_id}w", warm, self.today)
         await post_events(self.url, self.token, bodies, self.sizes.clients)
         await bare_updates(self.stack.client, self.queues["bare"], bare_calls(bodies), self.sizes.clients)
+        await post_events(self.floor_url, self.token, bodies, self.sizes.clients)
         await self.settle()
 
 
@@ -186,6 +203,11 @@ def rows(rounds: list[dict[str, Any]], sizes: Sizes) -> list[Row]:
     return [
         Row(f"1 event/request, {n} clients: acknowledged", "events/s", _total_rate(rounds, "project", "single"),
             bare_single, note="target ratio >= 0.8"),
+        Row(f"HTTP floor: bare update-with-start behind the API's HTTP server, {n} clients", "events/s",
+            _total_rate(rounds, "floor", "single"), bare_single,
+            note="no token, validation or database: the best ratio any HTTP front reaches here"),
+        Row("1 event/request: project vs the HTTP floor", "events/s", _total_rate(rounds, "project", "single"),
+            _total_rate(rounds, "floor", "single"), note="what the pathway itself costs beyond HTTP"),
         Row(f"1 event/request, {n} clients: stored", "events/s", _total_rate(rounds, "project", "single", True),
             bare_single, note="until every event is in the event store"),
         Row(f"batch of {sizes.batch_patients * sizes.batch_events_each}, {sizes.batch_clients} client(s): acknowledged",
@@ -235,6 +257,7 @@ async def run(args: argparse.Namespace) -> Report:
                 await recording.stop()
             recordings = []
             report.rounds.append(await bench.bare("single", f"s{r}"))
+            report.rounds.append(await bench.http_floor(f"s{r}"))
             report.rounds.append(await bench.project("batched", f"b{r}"))
             report.rounds.append(await bench.bare("batched", f"b{r}"))
         if args.profile:
@@ -242,7 +265,7 @@ async def run(args: argparse.Namespace) -> Report:
                                        for name in ("api", "project worker")}
     report.rows = rows(report.rounds, sizes)
     report.extra["cpu_ms_per_event"] = {f"{path} {kind}": cpu_split(report.rounds, path, kind)
-                                        for path in ("project", "bare") for kind in ("single", "batched")}
+                                        for path in ("project", "bare", "floor") for kind in ("single", "batched")}
     failures = sum(r["failures"] for r in report.rounds)
     report.notes.append(f"rounds alternate project/bare; {sizes.rounds} of each kind; "
                         f"{sizes.patients} new patients x {sizes.events_each} events per single-event round")
@@ -250,6 +273,8 @@ async def run(args: argparse.Namespace) -> Report:
         f"{k} {v}" for k, v in report.extra["cpu_ms_per_event"]["project single"].items()))
     report.notes.append("CPU ms/event by process, bare single: " + ", ".join(
         f"{k} {v}" for k, v in report.extra["cpu_ms_per_event"]["bare single"].items()))
+    report.notes.append("CPU ms/event by process, HTTP floor single: " + ", ".join(
+        f"{k} {v}" for k, v in report.extra["cpu_ms_per_event"]["floor single"].items()))
     if failures:
         report.notes.append(f"{failures} requests failed (see rounds[].errors)")
     for name, summary in report.extra.get("profile", {}).items():

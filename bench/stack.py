@@ -180,11 +180,16 @@ class Stack:
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
         return len(answer.pollers) > 0
 
-    async def api(self, task_queue: str, **extra_env: str) -> tuple[Child, str]:
-        """The HTTP API as production serves it (`pathway api`); returns it and its base URL."""
+    async def api(self, task_queue: str, bare: bool = False, **extra_env: str) -> tuple[Child, str]:
+        """The HTTP API as production serves it (`pathway api`), or with `bare` the HTTP floor
+        (`bench.bare_api`: bare update-with-start behind the same HTTP server); returns it
+        and its base URL."""
         port = free_port()
-        child = await self._start(Child("api", [PATHWAY, "api", "--host", "127.0.0.1", "--port", str(port)],
-                                        self.env(task_queue, **extra_env), self.log_dir / "api.log"))
+        argv = [sys.executable, "-m", "bench.bare_api", "--port", str(port)] if bare \
+            else [PATHWAY, "api", "--host", "127.0.0.1", "--port", str(port)]
+        name = "bare api" if bare else "api"
+        child = await self._start(Child(name, argv, self.env(task_queue, **extra_env),
+                                        self.log_dir / f"{name.replace(' ', '-')}.log"))
         url = f"http://127.0.0.1:{port}"
 
         async def healthy() -> bool:
