@@ -163,11 +163,12 @@ class PatientPathwayWorkflow:
         if self._uses(SETTLE_PATCH):
             accepted, duplicates = self._append(events, sender)
             if accepted:
-                # The main loop settles (plan, event store, read model); answer after it has.
                 self._received += 1
-                ticket = self._received
                 self._plan_changed = True
-                await workflow.wait_condition(lambda: self._settled >= ticket)
+            # The main loop settles (plan, event store, read model); answer after it has, a
+            # duplicate too: the event it repeats may be on its way to the store.
+            ticket = self._received
+            await workflow.wait_condition(lambda: self._settled >= ticket)
             return self._summary(accepted, duplicates)
         async with self._lock:
             accepted, duplicates = self._append(events, sender)
