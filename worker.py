@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities, Notifier
 from activities.persistence import PersistenceActivities
@@ -19,7 +19,7 @@ from pathway_runtime.bootstrap import services
 from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
 from pathway_runtime.metrics import serve_metrics
-from pathway_runtime.temporal import connect_temporal
+from pathway_runtime.temporal import connect_temporal, workflow_runner
 from workflows.patient_pathway import PatientPathwayWorkflow
 
 
@@ -34,7 +34,6 @@ def build_worker(
     """`sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
     the worker process follows PATHWAY_WORKFLOW_SANDBOX)."""
     notifications = NotificationActivities(notifier)
-    runner = {} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}
     return Worker(
         client,
         task_queue=task_queue,
@@ -44,7 +43,7 @@ def build_worker(
         activity_executor=executor,
         # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
         graceful_shutdown_timeout=timedelta(seconds=20),
-        **runner,
+        **workflow_runner(sandboxed),
     )
 
 

@@ -13,13 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Worker
 
 from bench.bare import BareActivities, BareWorkflow
 from delivery.email import SmtpChannel, SmtpSettings
 from pathway_runtime.config import AppConfig, load_config
 from pathway_runtime.logs import configure_logging
-from pathway_runtime.temporal import connect_temporal
+from pathway_runtime.temporal import connect_temporal, workflow_runner
 
 
 def smtp_channel(config: AppConfig) -> SmtpChannel | None:
@@ -41,7 +41,7 @@ async def run(config: AppConfig) -> None:
                         activities=[activities.send_email], activity_executor=executor,
                         graceful_shutdown_timeout=timedelta(seconds=20),
                         # The project's worker setting (PATHWAY_WORKFLOW_SANDBOX), for a like-for-like baseline.
-                        **({} if config.workflow_sandbox else {"workflow_runner": UnsandboxedWorkflowRunner()}))
+                        **workflow_runner(config.workflow_sandbox))
         structlog.get_logger("worker").info("worker started", task_queue=config.task_queue, kind="bare")
         async with worker:
             await stop.wait()

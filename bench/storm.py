@@ -35,7 +35,7 @@ from bench.bare import BareEmail, BareInput, BareWorkflow
 from bench.common import Report, Row, percentile
 from bench.common import main as bench_main
 from bench.drivers import for_each_concurrently
-from bench.stack import Stack, open_stack, wait_idle
+from bench.stack import Child, Stack, open_stack, wait_idle
 from delivery.email import REMINDER_ID_HEADER
 from delivery.mail_catcher import MailCatcher
 from domain.calendar import add_days
@@ -165,15 +165,8 @@ async def project_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: 
     patients = [(f"{run_id}p{i}", patient_events(f"{run_id}p{i}", today)) for i in range(sizes.patients)]
     expected = [rid for ref, events in patients for rid in reminders_at(ref, events, due, settings)]
     await start_pathways(stack, queue, patients, settings, failures)
-    acknowledged_s = time.monotonic() - started
-    setup_s = acknowledged_s + await wait_idle([worker], timeout_s=max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
-    print(f"  project: {sizes.patients} pathways started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
-          f"{len(expected)} reminders due at {local.time()} (Paris)", flush=True)
-    await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
-    await wait_idle([worker], timeout_s=sizes.wait_s)
-    result = _result("project", due, expected, arrivals, failures, setup_s, started)
-    await stack.stop(worker)
-    return result
+    return await _await_storm(stack, worker, sizes, arrivals, "project", "pathways", "reminders", due, expected,
+                              failures, started)
 
 
 def bare_email(ref: str, due: datetime) -> BareEmail:
@@ -212,13 +205,22 @@ async def bare_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: str
     emails = [(f"{run_id}b{i}", bare_email(f"{run_id}b{i}", due)) for i in range(sizes.patients)]
     expected = [email.message.reminder_id for _, email in emails]
     await start_bare(stack, queue, emails, due, failures)
+    return await _await_storm(stack, worker, sizes, arrivals, "bare", "workflows", "e-mails", due, expected,
+                              failures, started)
+
+
+async def _await_storm(stack: Stack, worker: Child, sizes: Sizes, arrivals: Arrivals, path: str, started_what: str,
+                       due_what: str, due: datetime, expected: list[str], failures: list[str],
+                       started: float) -> dict[str, Any]:
+    """After the storm's workflows are started: let the set-up settle, wait for the e-mails
+    due, and stop the worker; the round's figures."""
     acknowledged_s = time.monotonic() - started
     setup_s = acknowledged_s + await wait_idle([worker], timeout_s=max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
-    print(f"  bare:    {sizes.patients} workflows started in {acknowledged_s:.1f} s, settled in {setup_s:.1f} s; "
-          f"{len(expected)} e-mails due at {due.astimezone(PARIS).time()} (Paris)", flush=True)
+    print(f"  {path + ':':8} {sizes.patients} {started_what} started in {acknowledged_s:.1f} s, settled in "
+          f"{setup_s:.1f} s; {len(expected)} {due_what} due at {due.astimezone(PARIS).time()} (Paris)", flush=True)
     await arrivals.wait_for(set(expected), max(0.0, due.timestamp() - time.time()) + sizes.wait_s)
     await wait_idle([worker], timeout_s=sizes.wait_s)
-    result = _result("bare", due, expected, arrivals, failures, setup_s, started)
+    result = _result(path, due, expected, arrivals, failures, setup_s, started)
     await stack.stop(worker)
     return result
 

@@ -4,10 +4,12 @@ and the SDK runtime's Prometheus metrics when a port is configured."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import UnsandboxedWorkflowRunner
 
 from codec.aes import CodecKeyError, CodecKeys, data_converter, parse_keys
 from pathway_runtime.config import AppConfig, ConfigError
@@ -47,3 +49,9 @@ async def connect_temporal(config: AppConfig) -> Client:
         config.temporal_address, namespace=config.temporal_namespace,
         data_converter=converter_for(config), runtime=runtime_for(config),
     )
+
+
+def workflow_runner(sandboxed: bool) -> dict[str, Any]:
+    """Worker keyword arguments for PATHWAY_WORKFLOW_SANDBOX (the SDK's default runner is the
+    sandbox); the project's worker and the benchmark's bare worker both use it."""
+    return {} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}

@@ -32,7 +32,7 @@ def _check_batch(events: Sequence[ClinicalEvent], payloads: list[dict[str, Any]]
             raise EventConflict(f"event_id {event.event_id} appears twice in the batch with other content")
 
 
-def _runs_of_one_sender(events: Sequence[ClinicalEvent],
+def runs_of_one_sender(events: Sequence[ClinicalEvent],
                         senders: dict[str, str]) -> list[tuple[str | None, list[ClinicalEvent]]]:
     """Consecutive events of one sender together, in order: the store's order is the order of
     receipt (it breaks same-day ties in a rebuilt plan) and each row names its sender."""
@@ -59,10 +59,6 @@ class StoredEvent:
 class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-
-    def transaction(self):
-        """A transaction on the store's pool, for `append_in` beside other writes."""
-        return transaction(self._pool)
 
     async def append(self, events: Sequence[ClinicalEvent], sender: str | None = None) -> int:
         """Store the events not stored yet, in order, in one transaction; return how many were new.
@@ -108,7 +104,7 @@ class EventStore:
         as long per call, planning included, for fewer round trips.)"""
         inserted = 0
         async with transaction(self._pool) as conn:
-            for sender, run in _runs_of_one_sender(events, senders):
+            for sender, run in runs_of_one_sender(events, senders):
                 inserted += await self.append_in(conn, run, sender)
             published = await ReadModel.upsert_plan_in(conn, plan, version)
         return inserted, published

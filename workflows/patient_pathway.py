@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import ClinicalEvent, check_admissible
     from domain.plan import Obligation, Plan, ReminderStep
     from domain.planner import compute_plan, local_date
+    from store.event_store import runs_of_one_sender
     from workflows import search_attributes
     from workflows.details import current_details
     from workflows.messages import (
@@ -280,11 +281,13 @@ class PatientPathwayWorkflow:
             self._plan = await self._compute()
             await self._persist()
         else:
-            stored = set(unstored)
-            self._unstored = [e for e in self._unstored if e.event_id not in stored]
-            for event_id in stored:
-                self._senders.pop(event_id, None)
+            self._forget_stored(set(unstored))
         self._settled = ticket
+
+    def _forget_stored(self, stored: set[str]) -> None:
+        self._unstored = [e for e in self._unstored if e.event_id not in stored]
+        for event_id in stored:
+            self._senders.pop(event_id, None)
 
     def _next_version(self) -> int:
         self._publish_seq += 1
@@ -297,10 +300,7 @@ class PatientPathwayWorkflow:
             # order is the order of receipt (it breaks same-day ties in a rebuilt plan).
             sender = self._senders.get(self._unstored[0].event_id)
             if self._uses(RECEIPT_ORDER_PATCH):
-                run = 0
-                while run < len(self._unstored) and self._senders.get(self._unstored[run].event_id) == sender:
-                    run += 1
-                batch = tuple(self._unstored[:run])
+                batch = tuple(runs_of_one_sender(self._unstored, self._senders)[0][1])
             else:  # as pathways recorded before the change ran: one sender's whole backlog at once
                 batch = tuple(e for e in self._unstored if self._senders.get(e.event_id) == sender)
             await workflow.execute_activity_method(
@@ -309,10 +309,7 @@ class PatientPathwayWorkflow:
                 start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY,
                 summary=f"append {len(batch)} events to the event store",
             )
-            stored = {e.event_id for e in batch}
-            self._unstored = [e for e in self._unstored if e.event_id not in stored]
-            for event_id in stored:
-                self._senders.pop(event_id, None)
+            self._forget_stored({e.event_id for e in batch})
         if self._plan is not None:
             version = self._next_version()
             await workflow.execute_activity_method(
