@@ -1,46 +1,59 @@
-"""The worker process: registers the pathway workflow and its activities, logs with
-structlog, stops cleanly on SIGINT/SIGTERM."""
+"""The worker process: registers the pathway workflow, the reconcile workflow and their
+activities, logs with structlog, stops cleanly on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import asyncpg
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities, Notifier
-from activities.persistence import PersistenceActivities
-from activities.planning import compute_plan_activity
+from activities.reconcile import ReconcileActivities
+from activities.settlement import SettlementActivities
+from contracts.pathway import PathwayTimings
+from domain.settings import DEFAULT_SETTINGS
 from pathway_runtime.bootstrap import services
 from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
 from pathway_runtime.metrics import serve_metrics
 from pathway_runtime.temporal import connect_temporal, workflow_runner
+from service.handoff import Handoff
+from service.intake import utc_now
+from service.settlement import Settlement
+from store.event_store import EventStore
+from store.reminder_log import ReminderLog
 from workflows.patient_pathway import PatientPathwayWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
 
 def build_worker(
     client: Client,
     task_queue: str,
+    pool: asyncpg.Pool,
     notifier: Notifier,
-    persistence: PersistenceActivities,
-    executor: ThreadPoolExecutor,
+    timings: PathwayTimings | None = None,
     sandboxed: bool = True,
+    handoff_timeout_s: float = 30.0,
 ) -> Worker:
-    """`sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
+    """A worker of pathways on `task_queue`. `timings`: what the reconcile starts runs with;
+    `sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
     the worker process follows PATHWAY_WORKFLOW_SANDBOX)."""
-    notifications = NotificationActivities(notifier)
+    events, settlement = EventStore(pool), Settlement(pool)
+    handoff = Handoff(client=client, settlement=settlement, task_queue=task_queue,
+                      timings=timings or PathwayTimings(), settings=DEFAULT_SETTINGS,
+                      timeout_s=handoff_timeout_s, clock=utc_now)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PatientPathwayWorkflow],
-        activities=[compute_plan_activity, notifications.send_reminder,
-                    persistence.settle, persistence.store_events, persistence.publish_plan],
-        activity_executor=executor,
+        workflows=[PatientPathwayWorkflow, ReconcileWorkflow],
+        activities=[SettlementActivities(settlement).settle,
+                    NotificationActivities(notifier, events).send_reminder,
+                    ReconcileActivities(handoff, events, ReminderLog(pool)).reconcile],
         # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
         graceful_shutdown_timeout=timedelta(seconds=20),
         **workflow_runner(sandboxed),
@@ -54,14 +67,13 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
     if config.metrics_port:
         serve_metrics(config.metrics_host, config.metrics_port)
     async with services(config) as wired:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(client, config.task_queue, wired.delivery, wired.persistence, executor,
-                                  sandboxed=config.workflow_sandbox)
-            log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
-                     channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox)
-            async with worker:
-                await stop.wait()
-                log.info("worker stopping")
+        worker = build_worker(client, config.task_queue, wired.pool, wired.delivery, config.timings(),
+                              sandboxed=config.workflow_sandbox, handoff_timeout_s=config.api_temporal_timeout_s)
+        log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
+                 channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox)
+        async with worker:
+            await stop.wait()
+            log.info("worker stopping")
     log.info("worker stopped")
 
 

@@ -5,7 +5,8 @@ sent after; a retried activity finds it sent and sends nothing more. If the work
 dies between the channel's acceptance and the record, the one resend carries the same
 Message-ID (e-mail) or Idempotency-Key (webhook), so it can be dropped downstream.
 A retryable failure is raised for Temporal to retry with backoff; a permanent one is
-recorded as `failed` and stays visible on the reminder log.
+recorded as `failed`. A channel with nobody to send to (no address in the directory) marks
+the reminder `waiting`: it stays undelivered and visible, and a later settle offers it again.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.pathway import SendOutcome
 from delivery.email import message_id_for
-from delivery.errors import DeliveryFailed
-from pathway_runtime.metrics import REMINDERS_ALREADY_SENT, REMINDERS_FAILED, REMINDERS_SENT
+from delivery.errors import DeliveryFailed, NoRecipient
+from domain.dispatch import ReminderMessage
+from pathway_runtime.metrics import REMINDERS_ALREADY_SENT, REMINDERS_FAILED, REMINDERS_SENT, REMINDERS_WAITING
 from store.directory import Directory
 from store.reminder_log import ReminderLog
-from workflows.messages import ReminderMessage
 
 
 class Channel(Protocol):
@@ -31,8 +33,13 @@ class Channel(Protocol):
     async def send(self, message: ReminderMessage, to: list[str]) -> str: ...
 
 
+def _missing(recipients: list[dict]) -> str:
+    names = ", ".join(f"{r['role']} {r['id']}" for r in recipients if not r.get("address"))
+    return f"no address for {names} in the staff directory (pathway directory load)"
+
+
 class StaffDelivery:
-    """A `Notifier` (activities/notifications.py) backed by the reminder log and real channels."""
+    """The reminder log and the channels behind one `send`, which says what became of it."""
 
     def __init__(self, log: ReminderLog, directory: Directory, channels: Sequence[Channel],
                  message_id_domain: str) -> None:
@@ -42,25 +49,39 @@ class StaffDelivery:
         self._domain = message_id_domain
         self._logger = structlog.get_logger("delivery")
 
-    async def send(self, message: ReminderMessage) -> None:
+    @property
+    def channels(self) -> Sequence[Channel]:
+        return self._channels
+
+    async def send(self, message: ReminderMessage) -> SendOutcome:
+        """`sent` once every channel has it; `waiting` when a channel has nobody to send to;
+        `failed` when a channel refused it for good. Raises `ApplicationError` for a failure
+        worth retrying (Temporal retries the activity with backoff)."""
         recipients = await self._directory.addresses(message.recipients)
-        for channel in self._channels:
-            await self._deliver(channel, message, recipients)
+        outcomes = [await self._deliver(channel, message, recipients) for channel in self._channels]
+        return next((o for o in ("waiting", "failed") if o in outcomes), "sent")
 
     def delivery_id(self, channel: Channel, message: ReminderMessage) -> str:
         return message_id_for(message.reminder_id, self._domain) if channel.name == "email" else message.reminder_id
 
-    async def _deliver(self, channel: Channel, message: ReminderMessage, recipients: list[dict]) -> None:
+    async def _deliver(self, channel: Channel, message: ReminderMessage, recipients: list[dict]) -> SendOutcome:
         row = await self._log.claim(message, channel.name, recipients, self.delivery_id(channel, message))
         if row.status == "sent":
             REMINDERS_ALREADY_SENT.labels(channel.name).inc()
             await self._logger.ainfo("already sent", channel=channel.name)
-            return
+            return "sent"
         to = [r["address"] for r in recipients if r.get("address")]
         if activity.in_activity():
             activity.heartbeat(channel.name)
         try:
+            if getattr(channel, "needs_addresses", False) and not to:
+                raise NoRecipient(channel.name, _missing(recipients))
             await channel.send(message, to)
+        except NoRecipient as nobody:
+            await self._log.mark_waiting(message.reminder_id, channel.name, nobody.reason)
+            REMINDERS_WAITING.labels(channel.name).inc()
+            await self._logger.awarning("waiting for a recipient", channel=channel.name)
+            return "waiting"
         except DeliveryFailed as failure:
             await self._log.mark_failed(message.reminder_id, channel.name, failure.reason)
             REMINDERS_FAILED.labels(channel.name, str(failure.retryable).lower()).inc()
@@ -68,7 +89,8 @@ class StaffDelivery:
                                         reason=failure.reason)
             if failure.retryable:
                 raise ApplicationError(str(failure), type="DeliveryFailed") from None
-            return
+            return "failed"
         await self._log.mark_sent(message.reminder_id, channel.name)
         REMINDERS_SENT.labels(channel.name).inc()
         await self._logger.ainfo("delivered", channel=channel.name, recipients=len(to))
+        return "sent"

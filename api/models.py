@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.pathway import MAX_EVENTS_PER_REQUEST, PlanSummary
 from domain.events import ClinicalEvent
 from domain.plan import ObligationKind, Status
-from workflows.messages import MAX_EVENTS_PER_UPDATE, PlanSummary
 
-MAX_BATCH = MAX_EVENTS_PER_UPDATE
+MAX_BATCH = MAX_EVENTS_PER_REQUEST
 
 
 class _Out(BaseModel):
@@ -65,7 +65,8 @@ class ReminderRecord(_Out):
     scheduled_at: datetime
     escalated: bool
     recipients: list[dict[str, Any]]
-    status: Literal["pending", "sent", "failed"]
+    status: Literal["pending", "sent", "waiting", "failed"]
+    """`waiting`: no recipient address in the directory yet; it goes out once one is known."""
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -92,6 +93,9 @@ class WorklistItem(_Out):
     neurologist_id: str | None
     centre_id: str | None
     next_reminder_at: datetime | None
+    undelivered_reminder: str | None = None
+    """Why the obligation's latest reminder has not reached anyone (no address in the
+    directory, a refused address); null when it was delivered or none is due yet."""
 
 
 class WorklistPage(_Out):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
@@ -13,32 +12,30 @@ from api.models import PatientEvents, PatientReminders, RecordedEvent, ReminderR
 from api.params import DATE_DOC, ISO_DATE_PATTERN, PatientRefPath, no_unknown_query, to_date
 from api.problems import problem_responses
 from api.runtime import runtime
-from api.temporal import not_found, temporal_call
+from api.temporal import not_found
 from domain.plan import Plan
-from domain.planner import compute_plan, local_date
-from workflows.gateway import fetch_plan
+from service.plans import current_plan
 
 router = APIRouter(prefix="/v1/patients/{patient_ref}", tags=["patients"], dependencies=[Depends(no_unknown_query)])
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
 
 AsOf = Annotated[str | None, Query(
     pattern=ISO_DATE_PATTERN, json_schema_extra=DATE_DOC,
-    description="What-if: the plan on that date, computed from the stored events. Default: the pathway now.",
+    description="What-if: the plan on that date. Default: today (centre time), with the reminders not "
+                "delivered shown as anomalies.",
 )]
 
 
-@router.get("/plan", response_model=Plan, summary="The patient's care plan", responses=READ_ERRORS)
+@router.get("/plan", response_model=Plan, summary="The patient's care plan", responses=READ_ERRORS,
+            description="Computed from the event store, the system of record: every recorded event counts, "
+                        "whatever the state of the patient's workflow.")
 async def get_plan(request: Request, patient_ref: PatientRefPath, token: Staff, as_of: AsOf = None) -> Plan:
     structlog.contextvars.bind_contextvars(patient_ref=patient_ref)
-    rt = runtime(request)
-    day = to_date(as_of, "as_of")
-    if day is not None:
-        events = await rt.events.for_patient(patient_ref)
-        if not events:
-            raise not_found(patient_ref)
-        return compute_plan(patient_ref, events, day)
-    async with temporal_call(rt.config.api_temporal_timeout_s, patient_ref):
-        return await fetch_plan(rt.client, patient_ref, local_date(datetime.now(UTC)))
+    handoff = runtime(request).intake.handoff
+    plan = await current_plan(handoff.settlement, handoff.settings, handoff.clock, patient_ref, to_date(as_of, "as_of"))
+    if plan is None:
+        raise not_found(patient_ref)
+    return plan
 
 
 @router.get("/events", response_model=PatientEvents, summary="The patient's recorded events", responses=READ_ERRORS)

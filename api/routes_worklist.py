@@ -28,7 +28,10 @@ async def get_worklist(
     token: Staff,
     centre: Annotated[str | None, Query(pattern=PATIENT_REF_PATTERN, description="centre_id of the care team")] = None,
     neurologist: Annotated[str | None, Query(pattern=PATIENT_REF_PATTERN, description="neurologist_id")] = None,
-    status: Annotated[list[Status] | None, Query(description="Repeatable; default: the open statuses")] = None,
+    status: Annotated[list[Status] | None, Query(description=(
+        "Repeatable; default: the open statuses (upcoming, due, overdue, defaulted). `overdue` means past "
+        "the due date, `defaulted` items included (each row's `status` says which); `defaulted` narrows "
+        "to those."))] = None,
     kind: Annotated[list[ObligationKind] | None, Query(description="Repeatable")] = None,
     due_before: Annotated[DueBound, Query(description="due_on on or before this date")] = None,
     due_after: Annotated[DueBound, Query(description="due_on on or after this date")] = None,

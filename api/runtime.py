@@ -1,5 +1,5 @@
-"""What a request works with: the configuration, the Temporal client, the pool and the
-stores on it. One per process, made by the app's lifespan (or given by tests)."""
+"""What a request works with: the configuration, the Temporal client, the pool, the stores
+on it and the service layer. One per process, made by the app's lifespan (or given by tests)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import asyncpg
 from fastapi import Request
 from temporalio.client import Client
 
+from pathway_runtime.bootstrap import intake_for
 from pathway_runtime.config import AppConfig
-from store.event_claims import EventClaims
+from service.intake import Intake
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
@@ -28,13 +29,13 @@ class Runtime:
     reminders: ReminderLog
     worklist: Worklist
     tokens: TokenStore
-    claims: EventClaims
+    intake: Intake
 
     @classmethod
-    def wire(cls, config: AppConfig, client: Client, pool: asyncpg.Pool) -> Runtime:
+    def wire(cls, config: AppConfig, client: Client, pool: asyncpg.Pool, intake: Intake | None = None) -> Runtime:
         return cls(config=config, client=client, pool=pool, events=EventStore(pool), read_model=ReadModel(pool),
                    reminders=ReminderLog(pool), worklist=Worklist(pool), tokens=TokenStore(pool),
-                   claims=EventClaims(pool))
+                   intake=intake or intake_for(config, client, pool))
 
 
 def runtime(request: Request) -> Runtime:

@@ -16,7 +16,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from delivery.email import SmtpChannel
-    from workflows.messages import ReminderMessage
+    from domain.dispatch import ReminderMessage
 
 BARE_WORKFLOW = "BareWorkflow"
 

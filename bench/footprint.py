@@ -30,11 +30,10 @@ from bench.common import main as bench_main
 from bench.drivers import bare_updates, for_each_concurrently
 from bench.histories import patient_history
 from bench.stack import Child, Stack, open_stack, wait_idle
+from contracts.pathway import SUMMARY_QUERY, workflow_id_for
 from domain.events import parse_event
 from domain.planner import local_date
-from workflows.gateway import submit_events
-from workflows.messages import workflow_id_for
-from workflows.patient_pathway import PatientPathwayWorkflow
+from service.intake import record_patient
 
 NAME = "footprint"
 EVENTS_EACH = 20
@@ -59,11 +58,12 @@ async def create_pathways(stack: Stack, queue: str, refs: list[str]) -> dict[str
     worker = await stack.worker("project", queue)
     today = local_date(datetime.now(UTC))
     failures: list[str] = []
+    intake = stack.intake(queue)
 
     async def create(ref: str) -> None:
         events = [parse_event(e) for e in patient_history(ref, EVENTS_EACH, today, seed=4, years=HISTORY_YEARS)]
         try:
-            await submit_events(stack.client, ref, events, task_queue=queue)
+            await record_patient(intake, ref, events, "bench")
         except Exception as error:  # counted and shown
             failures.append(f"{type(error).__name__}: {error}"[:300])
 
@@ -96,7 +96,7 @@ async def touch(stack: Stack, kind: str, refs: list[str]) -> int:
         nonlocal failures
         try:
             if kind == "project":
-                await stack.client.get_workflow_handle(workflow_id_for(ref)).query(PatientPathwayWorkflow.summary)
+                await stack.client.get_workflow_handle(workflow_id_for(ref)).query(SUMMARY_QUERY)
             else:
                 await stack.client.get_workflow_handle(f"bare-{ref}").query(BareWorkflow.updates)
         except Exception:  # counted: a workflow that did not answer is not in the cache

@@ -31,8 +31,13 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from codec.aes import data_converter, new_key, parse_keys
+from contracts.pathway import PathwayTimings
+from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 from pathway_cli.temporal_server import find_temporal_binary
+from service.intake import Intake
+from service.settlement import Settlement
 from store.db import create_pool
+from store.event_store import EventStore
 from store.tokens import TokenStore
 from tests.pg_support import fresh_database
 from workflows import search_attributes
@@ -198,6 +203,12 @@ class Stack:
 
         await _wait_for("the API", healthy, child)
         return child, url
+
+    def intake(self, task_queue: str, settings: PathwaySettings = DEFAULT_SETTINGS,
+               timings: PathwayTimings | None = None) -> Intake:
+        """The service layer's intake (what the API and the CLI call) on this stack, in this process."""
+        return Intake.wire(EventStore(self.pool), Settlement(self.pool), self.client, task_queue,
+                           timings=timings or PathwayTimings(), settings=settings)
 
     async def integration_token(self, name: str) -> str:
         token, _ = await TokenStore(self.pool).create(name, "integration")

@@ -36,17 +36,18 @@ from bench.common import Report, Row, percentile
 from bench.common import main as bench_main
 from bench.drivers import for_each_concurrently
 from bench.stack import Child, Stack, open_stack, wait_idle
+from contracts.pathway import PathwayTimings
 from delivery.email import REMINDER_ID_HEADER
 from delivery.mail_catcher import MailCatcher
 from domain.calendar import add_days
+from domain.dispatch import ReminderMessage
 from domain.events import ClinicalEvent, parse_event
 from domain.plan import Recipient
 from domain.planner import compute_plan
 from domain.settings import PathwaySettings
+from service.intake import record_patient
 from store.directory import Directory
 from tests.cli_support import EXAMPLES
-from workflows.gateway import submit_events
-from workflows.messages import ReminderMessage
 
 NAME = "storm"
 PARIS = ZoneInfo("Europe/Paris")
@@ -138,9 +139,11 @@ def lead_s(sizes: Sizes, calibration: int, seconds: float) -> float:
 
 async def start_pathways(stack: Stack, queue: str, patients: list[tuple[str, list[ClinicalEvent]]],
                          settings: PathwaySettings, failures: list[str]) -> None:
+    intake = stack.intake(queue, settings, PathwayTimings(quiet_seconds=0))
+
     async def start(patient: tuple[str, list[ClinicalEvent]]) -> None:
         try:
-            await submit_events(stack.client, patient[0], patient[1], task_queue=queue, settings=settings)
+            await record_patient(intake, patient[0], patient[1], "bench")
         except Exception as error:  # counted and shown
             failures.append(f"{type(error).__name__}: {error}"[:300])
 
@@ -248,7 +251,7 @@ async def run(args: argparse.Namespace) -> Report:
         sizes = Sizes(**{**sizes.__dict__, "lead_s": args.lead})
     report = Report(NAME, args.quick, settings=dict(sizes.__dict__, setup_concurrency=CONCURRENCY,
                                                     lead_factor=LEAD_FACTOR,
-                                                    path="gateway submit_events (update-with-start)"))
+                                                    path="the intake's record_patient (store, then update-with-start)"))
     run_id = uuid.uuid4().hex[:6]
     arrivals = Arrivals()
     async with open_stack(NAME) as stack, MailCatcher() as catcher:

@@ -1,18 +1,18 @@
 """What staff read in a reminder: identifiers, the rule and dates, no other health data.
 
-The text is built from `ReminderMessage` alone, which carries no molecule, diagnosis
+The text is built from `ReminderMessage` alone (instructions included: the obligation
+carries them, so the plan and the e-mail say the same), which carries no molecule, diagnosis
 or score; the obligation ids name no molecule either (see `domain/rules.py`). The
 rule's `applies_to` column is left out on purpose: it names molecules (R16, R17).
 """
 
 from __future__ import annotations
 
-from domain.ruleset import R14_INSTRUCTION, RULE_BY_ID
-from workflows.messages import ReminderMessage
+from domain.dispatch import ReminderMessage
+from domain.ruleset import RULE_BY_ID
 
 SUBJECT_PREFIX = "[Rappel parcours]"
 _ACRONYMS = {"mri": "MRI", "edss": "EDSS", "etp": "ETP", "crc": "CRC", "rcp": "RCP"}
-_R14_RULES = frozenset({"R12", "R13"})
 _ROLES = {"neurologist": "neurologist", "crc_coordinator": "CRC coordinator", "default_queue": "default queue"}
 
 
@@ -56,8 +56,10 @@ def reminder_text(message: ReminderMessage) -> str:
         lines.append("Escalated: yes (R19)")
     if message.recipients:
         lines.append("Sent to: " + ", ".join(f"{_ROLES.get(r.role, r.role)} {r.id}" for r in message.recipients))
-    if message.rule in _R14_RULES and message.kind == "mri":
-        lines += ["", f"Instruction for the MRI order: {R14_INSTRUCTION}"]
+    if message.last:
+        lines.append("Last reminder: the obligation is now marked defaulted and gets no further message.")
+    if message.instructions:  # carried by the obligation (R14 for a brain and spinal MRI order)
+        lines += [""] + [f"Instruction: {instruction}" for instruction in message.instructions]
     lines += [
         "",
         f"Reminder id: {message.reminder_id}",

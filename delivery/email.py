@@ -17,8 +17,8 @@ import aiosmtplib
 import structlog
 
 from delivery.content import reminder_subject, reminder_text
-from delivery.errors import DeliveryFailed
-from workflows.messages import ReminderMessage
+from delivery.errors import DeliveryFailed, NoRecipient
+from domain.dispatch import ReminderMessage
 
 REMINDER_ID_HEADER = "X-Pathway-Reminder-Id"
 CHANNEL = "email"
@@ -55,6 +55,7 @@ def build_email(message: ReminderMessage, to: list[str], settings: SmtpSettings)
 
 class SmtpChannel:
     name = CHANNEL
+    needs_addresses = True
 
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
@@ -63,7 +64,7 @@ class SmtpChannel:
     async def send(self, message: ReminderMessage, to: list[str]) -> str:
         """Hand the reminder to the SMTP server; returns its Message-ID."""
         if not to:
-            raise DeliveryFailed(CHANNEL, "no recipients", retryable=False)
+            raise NoRecipient(CHANNEL, "no e-mail address for any recipient")
         try:
             mail = build_email(message, to, self._settings)
         except ValueError as exc:

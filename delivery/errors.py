@@ -15,3 +15,11 @@ class DeliveryFailed(Exception):
     def __str__(self) -> str:
         kind = "retryable" if self.retryable else "permanent"
         return f"{self.channel} delivery failed ({kind}): {self.reason}"
+
+
+class NoRecipient(DeliveryFailed):
+    """Nobody to send to yet (no address in the directory): not a failure of the channel. The
+    reminder stays pending and visible, and goes out once an address is known."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(channel, reason, retryable=False)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from delivery.errors import DeliveryFailed
-from workflows.messages import ReminderMessage
+from domain.dispatch import ReminderMessage
 
 CHANNEL = "webhook"
 SIGNATURE_PREFIX = "sha256="

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import add_days
 from domain.events import CareTeamAssigned
-from domain.plan import Recipient, ReminderStep, Status
+from domain.plan import CareTeam, Recipient, ReminderStep, Status
 from domain.schedule import Draft
 from domain.settings import PathwaySettings
 
@@ -57,13 +57,14 @@ def open_status(draft: Draft, settings: PathwaySettings, as_of: date) -> Status:
 
 
 def recipients(
-    draft: Draft, settings: PathwaySettings, care_team: CareTeamAssigned | None, escalated: bool
+    kind: str, settings: PathwaySettings, care_team: CareTeam | CareTeamAssigned | None, escalated: bool
 ) -> tuple[Recipient, ...]:
-    """R19: the treating neurologist always; the CRC coordinator for CRC matters and escalations."""
+    """R19: the treating neurologist always; the CRC coordinator for CRC matters (the
+    `coordinator_kinds`) and for escalations; the centre's default queue with no care team."""
     if care_team is None:
         return (Recipient(role="default_queue", id=settings.default_centre_id),)
     found = [Recipient(role="neurologist", id=care_team.neurologist_id)]
-    if escalated or draft.kind.value in settings.coordinator_kinds:
+    if escalated or kind in settings.coordinator_kinds:
         found.append(Recipient(role="crc_coordinator", id=care_team.centre_id))
     return tuple(found)
 
@@ -78,7 +79,7 @@ def ladder(
             step=step,
             at=datetime.combine(on, settings.reminder_time, tzinfo=zone),
             escalated=step == "overdue_1",
-            recipients=recipients(draft, settings, care_team, escalated=step == "overdue_1"),
+            recipients=recipients(draft.kind.value, settings, care_team, escalated=step == "overdue_1"),
         )
         for step, on in ladder_dates(draft, settings)
     )

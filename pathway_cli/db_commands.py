@@ -1,5 +1,5 @@
 """CLI commands that read or write PostgreSQL: migrations, the staff directory, worklists,
-reminder history, rebuild from the event store."""
+reminder history."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from domain.plan import Status
 from pathway_cli.render import table
 from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
@@ -31,7 +32,8 @@ def add_parsers(commands) -> None:
     worklist = commands.add_parser("worklist", help="open obligations for staff")
     worklist.add_argument("--centre")
     worklist.add_argument("--neurologist")
-    worklist.add_argument("--status", action="append", choices=["upcoming", "due", "overdue", "defaulted"])
+    worklist.add_argument("--status", action="append", choices=[s.value for s in Status],
+                          help="repeatable; default the open ones; overdue includes defaulted (as the API)")
     worklist.add_argument("--kind")
     worklist.add_argument("--due-before", type=date.fromisoformat)
     worklist.add_argument("--due-after", type=date.fromisoformat)
@@ -43,12 +45,8 @@ def add_parsers(commands) -> None:
     reminders.add_argument("patient_ref")
     reminders.add_argument("--json", action="store_true")
 
-    rebuild = commands.add_parser("rebuild", help="rebuild a patient's pathway from the event store")
-    rebuild.add_argument("patient_ref")
-    rebuild.add_argument("--check", action="store_true", help="only compare the running plan with the stored events'")
 
-
-DB_COMMANDS = {"db", "directory", "worklist", "reminders", "rebuild"}
+DB_COMMANDS = {"db", "directory", "worklist", "reminders"}
 
 
 async def run_db_command(args: argparse.Namespace, config: AppConfig, today: date) -> int:
@@ -62,6 +60,7 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
         elif args.command == "directory":
             neurologists, centres = await Directory(pool).load(args.file)
             print(f"loaded {neurologists} neurologists and {centres} centres from {args.file}")
+            await _redeliver(config, pool)
         elif args.command == "worklist":
             rows = await Worklist(pool).open_obligations(
                 centre_id=args.centre, neurologist_id=args.neurologist, status=args.status, kind=args.kind,
@@ -73,25 +72,29 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
                     for r in await ReminderLog(pool).history(args.patient_ref)]
             _print_rows(rows, args.json, ["scheduled_at", "rule", "kind", "step", "channel", "status", "attempts",
                                           "last_error", "reminder_id"])
-        elif args.command == "rebuild":
-            return await _rebuild(args, config, pool, today)
     finally:
         await pool.close()
     return 0
 
 
-async def _rebuild(args, config: AppConfig, pool, today: date) -> int:
-    from pathway_cli.rebuild import rebuild
+async def _redeliver(config: AppConfig, pool) -> None:
+    """Reminders that waited for an address go out now (else at the next reconcile)."""
+    from pathway_runtime.bootstrap import handoff_for
     from pathway_runtime.temporal import connect_temporal
+    from service.reconcile import redeliver
+    from service.settlement import Settlement
 
-    client = await connect_temporal(config)
-    report = await rebuild(client, EventStore(pool), args.patient_ref, today, config.task_queue, args.check)
-    action = "rebuilt from" if report.rebuilt else "checked against"
-    print(f"patient {report.patient_ref}: {action} {report.stored_events} stored events; "
-          f"plans {'equal' if report.plans_equal else 'DIFFER'}")
-    for difference in report.differences:
-        print(f"  {difference}")
-    return 0 if report.plans_equal else 1
+    reminders = ReminderLog(pool)
+    if not await reminders.undelivered_patients():
+        return
+    try:
+        client = await connect_temporal(config)
+    except RuntimeError:
+        print("reminders waiting for an address: Temporal cannot be reached now; the next reconcile sends them")
+        return
+    synced, pending = await redeliver(handoff_for(config, client, Settlement(pool)), EventStore(pool), reminders)
+    print(f"reminders waiting for an address: offered again for {len(synced)} patients"
+          + (f"; {len(pending)} did not answer (the next reconcile retries)" if pending else ""))
 
 
 def _print_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:

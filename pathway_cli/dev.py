@@ -11,6 +11,7 @@ import socket
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -18,11 +19,13 @@ from temporalio.client import Client
 
 from codec.aes import new_key
 from codec.server import create_codec_app
+from contracts.pathway import RECONCILE_SCHEDULE
 from delivery.mail_catcher import MailCatcher
 from pathway_cli.temporal_server import find_temporal_binary
 from pathway_runtime.config import AppConfig
 from pathway_runtime.http_server import serving
-from pathway_runtime.temporal import codec_keys
+from pathway_runtime.temporal import codec_keys, connect_temporal
+from service.schedule import ensure_reconcile_schedule
 from store.db import StoreError, create_pool
 from store.directory import Directory
 from store.embedded import EmbeddedPostgres
@@ -72,7 +75,9 @@ async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory:
         config = await _codec(stack, config, data_dir, ports)
         address = await _temporal(stack, config, data_dir, ports)
         config = config.model_copy(update={"temporal_address": address})
+        await _reconcile_schedule(config)
         await _api(stack, config, data_dir, ports.api)
+        _stack_file(stack, config, data_dir)
         say("Worker running. Ctrl-C stops everything.")
         await run_worker(config, stop)
     say("Stopped.")
@@ -164,6 +169,28 @@ def server_command(data_dir: Path, ports: DevPorts) -> list[str]:
         "--ui-codec-endpoint", f"http://127.0.0.1:{ports.codec}",
         *search_attributes.dev_server_flags(),
     ]
+
+
+async def _reconcile_schedule(config: AppConfig) -> None:
+    client = await connect_temporal(config)
+    every = timedelta(minutes=config.reconcile_every_minutes)
+    await ensure_reconcile_schedule(client, config.task_queue, every)
+    say(f"Reconcile:       schedule {RECONCILE_SCHEDULE}, every {config.reconcile_every_minutes:g} min "
+        "(or now: pathway reconcile)")
+
+
+def _stack_file(stack: AsyncExitStack, config: AppConfig, data_dir: Path) -> None:
+    """The addresses chosen, for commands run beside (`pathway submit`, `pathway plan`, …);
+    removed at the stop, so a stale file never points at a stack that is gone."""
+    path = data_dir / "stack.env"
+    values = {"DATABASE_URL": config.database_url, "TEMPORAL_ADDRESS": config.temporal_address,
+              "TEMPORAL_NAMESPACE": config.temporal_namespace}
+    if not config.codec_keys:
+        values["PATHWAY_CODEC_KEYS_FILE"] = config.codec_keys_file
+    path.write_text("".join(f"{name}={value}\n" for name, value in values.items() if value))
+    path.chmod(0o600)
+    stack.callback(path.unlink, missing_ok=True)
+    say(f"Stack file:      {path} (DATABASE_URL, TEMPORAL_ADDRESS for commands run from {data_dir.parent})")
 
 
 async def _api(stack: AsyncExitStack, config: AppConfig, data_dir: Path, port: int) -> None:

@@ -8,9 +8,9 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from contracts.pathway import MAX_EVENTS_PER_REQUEST
 from domain.errors import EventRefused
 from domain.events import ClinicalEvent, check_admissible, describe_errors, parse_event
-from workflows.messages import MAX_EVENTS_PER_UPDATE
 
 
 class InvalidInput(Exception):
@@ -31,8 +31,8 @@ def parse_events_text(text: str, today: date) -> list[ClinicalEvent]:
     items = items if isinstance(items, list) else [items]
     if not items:
         raise InvalidInput(["no event given"])
-    if len(items) > MAX_EVENTS_PER_UPDATE:
-        raise InvalidInput([f"at most {MAX_EVENTS_PER_UPDATE} events at once, got {len(items)}"])
+    if len(items) > MAX_EVENTS_PER_REQUEST:
+        raise InvalidInput([f"at most {MAX_EVENTS_PER_REQUEST} events at once, got {len(items)}"])
     events, problems = [], []
     for index, item in enumerate(items):
         prefix = f"event {index}" if len(items) > 1 else "event"

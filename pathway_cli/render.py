@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.pathway import PlanSummary
 from domain.plan import Plan
 from domain.ruleset import MOLECULES, RULES, RULESET_VERSION, TRACKS
-from workflows.messages import PlanSummary, SentReminder
+from store.reminder_log import ReminderRow
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -32,7 +33,8 @@ def render_plan(plan: Plan) -> str:
 def render_summary(summary: PlanSummary) -> str:
     lines = [
         f"patient {summary.patient_ref}: accepted {len(summary.accepted)}, duplicates {len(summary.duplicates)}, "
-        f"events recorded {summary.events_recorded}",
+        f"events recorded {summary.events_recorded}"
+        + ("" if summary.delivery == "settled" else " (stored; the pathway has not taken them yet, its plan follows)"),
         f"  stage {summary.stage or '-'}, molecule {summary.molecule or '-'}, open {summary.open_obligations}, "
         f"overdue {summary.overdue}, anomalies {summary.anomalies}, ended {summary.ended or '-'}",
     ]
@@ -40,10 +42,12 @@ def render_summary(summary: PlanSummary) -> str:
     return "\n".join(lines)
 
 
-def render_reminders(sent: list[SentReminder]) -> str:
-    rows = [[r.sent_at.isoformat(timespec="seconds"), r.rule, r.kind, r.step, r.due_on.isoformat(),
-             ", ".join(f"{x.role}:{x.id}" for x in r.recipients), r.reminder_id] for r in sent]
-    return table(["sent at", "rule", "kind", "step", "due", "recipients", "reminder id"], rows)
+def render_reminders(sent: list[ReminderRow]) -> str:
+    """Reminders sent, from the reminder log (one row per reminder and channel)."""
+    rows = [[r.sent_at.isoformat(timespec="seconds") if r.sent_at else "", r.channel, r.rule, r.kind, r.step,
+             r.due_on.isoformat(), ", ".join(f"{x['role']}:{x['id']}" for x in r.recipients), r.reminder_id]
+            for r in sent]
+    return table(["sent at", "channel", "rule", "kind", "step", "due", "recipients", "reminder id"], rows)
 
 
 def render_rules() -> str:

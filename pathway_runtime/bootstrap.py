@@ -1,5 +1,6 @@
 """The one place that wires real dependencies: the PostgreSQL pool and the stores on it,
-and the delivery channels the configuration asks for."""
+the delivery channels the configuration asks for, and the service layer (intake, handoff)
+on a Temporal client."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
+from temporalio.client import Client
 
 from activities.delivery import Channel, StaffDelivery
 from activities.notifications import LogChannel
-from activities.persistence import PersistenceActivities
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.webhook import WebhookChannel, WebhookSettings
+from domain.settings import DEFAULT_SETTINGS
 from pathway_runtime.config import AppConfig, ConfigError
+from service.handoff import Handoff
+from service.intake import Intake, utc_now
+from service.settlement import Settlement
 from store.db import create_pool
 from store.directory import Directory
 from store.event_store import EventStore
@@ -33,7 +38,15 @@ class Services:
     worklist: Worklist
     channels: tuple[Channel, ...]
     delivery: StaffDelivery
-    persistence: PersistenceActivities
+    settlement: Settlement
+
+    @classmethod
+    def on(cls, pool: asyncpg.Pool, channels: tuple[Channel, ...], message_id_domain: str) -> Services:
+        reminders, directory = ReminderLog(pool), Directory(pool)
+        return cls(pool=pool, events=EventStore(pool), read_model=ReadModel(pool), reminders=reminders,
+                   directory=directory, worklist=Worklist(pool), channels=channels,
+                   delivery=StaffDelivery(reminders, directory, channels, message_id_domain),
+                   settlement=Settlement(pool))
 
 
 def channels_for(config: AppConfig) -> tuple[Channel, ...]:
@@ -49,20 +62,23 @@ def channels_for(config: AppConfig) -> tuple[Channel, ...]:
     return tuple(channels) or (LogChannel(),)
 
 
+def handoff_for(config: AppConfig, client: Client, settlement: Settlement) -> Handoff:
+    return Handoff(client=client, settlement=settlement, task_queue=config.task_queue, timings=config.timings(),
+                   settings=DEFAULT_SETTINGS, timeout_s=config.api_temporal_timeout_s, clock=utc_now)
+
+
+def intake_for(config: AppConfig, client: Client, pool: asyncpg.Pool) -> Intake:
+    settlement = Settlement(pool)
+    return Intake(events=EventStore(pool), handoff=handoff_for(config, client, settlement),
+                  concurrency=config.api_concurrency)
+
+
 @asynccontextmanager
 async def services(config: AppConfig) -> AsyncIterator[Services]:
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set (pathway dev sets it to its embedded PostgreSQL)")
     pool = await create_pool(config.database_url)
     try:
-        events, read_model = EventStore(pool), ReadModel(pool)
-        reminders, directory = ReminderLog(pool), Directory(pool)
-        channels = channels_for(config)
-        yield Services(
-            pool=pool, events=events, read_model=read_model, reminders=reminders, directory=directory,
-            worklist=Worklist(pool), channels=channels,
-            delivery=StaffDelivery(reminders, directory, channels, config.message_id_domain),
-            persistence=PersistenceActivities(events, read_model),
-        )
+        yield Services.on(pool, channels_for(config), config.message_id_domain)
     finally:
         await pool.close()

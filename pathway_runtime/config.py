@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts.pathway import PathwayTimings
 
 
 class ConfigError(Exception):
@@ -43,6 +46,11 @@ class AppConfig(BaseModel):
     """How long a request waits for Temporal (an update, a query) before answering 503."""
     api_concurrency: int = Field(default=16, ge=1, le=256)
     """How many patients of one batch are sent to their workflows at once."""
+    reminder_quiet_seconds: float = Field(default=30.0, ge=0, le=86400)
+    """Reminders go out once a pathway has taken no new event for this long (a history sent one
+    event per request settles first); see `contracts.pathway.PathwayTimings`."""
+    reconcile_every_minutes: float = Field(default=5.0, gt=0, le=1440)
+    """How often the `pathway-reconcile` schedule compares every pathway with the event store."""
     workflow_sandbox: bool = False
     """Run the pathway workflow in the SDK's sandbox (re-imports the workflow module for every
     pathway it loads and proxies its calls). Off in the worker process: it costs about a third
@@ -68,6 +76,10 @@ class AppConfig(BaseModel):
     """Prometheus metrics of the application (reminders, events) on this port."""
     temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Prometheus metrics of the Temporal SDK runtime (workflows, activities, polls)."""
+
+    def timings(self) -> PathwayTimings:
+        """What a pathway run is started with."""
+        return PathwayTimings(quiet_seconds=self.reminder_quiet_seconds)
 
 
 ENV_NAMES = {
@@ -102,11 +114,34 @@ ENV_NAMES = {
     "api_temporal_timeout_s": "PATHWAY_API_TEMPORAL_TIMEOUT_S",
     "api_concurrency": "PATHWAY_API_CONCURRENCY",
     "workflow_sandbox": "PATHWAY_WORKFLOW_SANDBOX",
+    "reminder_quiet_seconds": "PATHWAY_REMINDER_QUIET_SECONDS",
+    "reconcile_every_minutes": "PATHWAY_RECONCILE_EVERY_MINUTES",
 }
 
 
+STACK_ENV_VARIABLE = "PATHWAY_STACK_ENV"
+DEFAULT_STACK_ENV = ".pathway/stack.env"
+"""`pathway dev` writes the addresses it chose here (in its data directory); commands run from
+the same directory read them, so `pathway submit` finds the stack it was started with."""
+STACK_ENV_NAMES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PATHWAY_CODEC_KEYS_FILE")
+
+
+def read_stack_env(path: Path) -> dict[str, str]:
+    """`NAME=value` lines of a stack file (only the names `pathway dev` writes); {} if absent."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    values = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name: value for name, value in values.items() if name in STACK_ENV_NAMES and value}
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> AppConfig:
-    environ = os.environ if environ is None else environ
+    """From the environment (or `environ`); with the process environment, a variable it lacks
+    is taken from the stack file of a running `pathway dev` when there is one."""
+    if environ is None:
+        stack = read_stack_env(Path(os.environ.get(STACK_ENV_VARIABLE, DEFAULT_STACK_ENV)))
+        environ = {**stack, **{name: value for name, value in os.environ.items() if value}}
     values = {field: environ[name] for field, name in ENV_NAMES.items() if environ.get(name)}
     try:
         config = AppConfig(**values)

@@ -65,6 +65,13 @@ async def translate_errors(dsn: str | None = None) -> AsyncIterator[None]:
     except _UNAVAILABLE as error:
         where = f" at {redact_dsn(dsn)}" if dsn else ""
         raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}"[:500]) from error
+    except asyncpg.exceptions.InterfaceError as error:
+        # A connection the server closed (a shutdown) found closed by the next call on it,
+        # e.g. the rollback of a transaction: the server is going, not the statement wrong.
+        if "closed" not in str(error):
+            raise
+        where = f" at {redact_dsn(dsn)}" if dsn else ""
+        raise DatabaseUnavailable(f"PostgreSQL is unavailable{where}: {type(error).__name__}: {error}"[:500]) from error
 
 
 async def _set_json_codecs(connection: asyncpg.Connection) -> None:

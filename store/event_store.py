@@ -1,49 +1,81 @@
-"""Every accepted clinical event, appended once (unique `event_id`), kept in receipt order."""
+"""The event store: the system of record of every patient's pathway.
+
+It alone says which events a patient has (`events`, `event_id` unique across patients,
+kept in order of receipt) and whether the pathway has ended (`pathways.ended_by`). A
+patient's workflow run is a projection of it: it reads the events from here at each
+settle, and records here how far it has settled (`pathways.settled_seq`), which is what a
+reconcile compares.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from domain.events import EVENT_ADAPTER, ClinicalEvent
-from domain.plan import Plan
+from domain.ending import end_after
+from domain.events import EVENT_ADAPTER, ClinicalEvent, EventRetracted
 from store import queries
 from store.db import StoreError, connection, transaction
-from store.read_model import ReadModel
+
+APPEND_ATTEMPTS = 3
+"""Two requests of different patients reusing the same ids in opposite orders can deadlock;
+PostgreSQL aborts one, which is tried again (and then refused as a conflict)."""
+
+
+@dataclass(frozen=True)
+class IdConflict:
+    event_id: str
+    other_patient: bool
+    """Stored for another patient (else: for other content of this patient)."""
 
 
 class EventConflict(StoreError):
     """An `event_id` already stored with other content: the audit log is never rewritten."""
 
-
-def _payload(event: ClinicalEvent) -> dict[str, Any]:
-    return event.model_dump(mode="json")
-
-
-def _check_batch(events: Sequence[ClinicalEvent], payloads: list[dict[str, Any]]) -> None:
-    first: dict[str, dict[str, Any]] = {}
-    for event, payload in zip(events, payloads):
-        if first.setdefault(event.event_id, payload) != payload:
-            raise EventConflict(f"event_id {event.event_id} appears twice in the batch with other content")
+    def __init__(self, conflicts: Sequence[IdConflict]) -> None:
+        super().__init__("event_id already used for a different event: " + ", ".join(c.event_id for c in conflicts))
+        self.conflicts = tuple(conflicts)
 
 
-def runs_of_one_sender(events: Sequence[ClinicalEvent],
-                        senders: dict[str, str]) -> list[tuple[str | None, list[ClinicalEvent]]]:
-    """Consecutive events of one sender together, in order: the store's order is the order of
-    receipt (it breaks same-day ties in a rebuilt plan) and each row names its sender."""
-    runs: list[tuple[str | None, list[ClinicalEvent]]] = []
-    for event in events:
-        sender = senders.get(event.event_id)
-        if runs and runs[-1][0] == sender:
-            runs[-1][1].append(event)
-        else:
-            runs.append((sender, [event]))
-    return runs
+@dataclass(frozen=True)
+class PathwayRecord:
+    """What the store says of one patient's pathway."""
+
+    patient_ref: str
+    stored_seq: int
+    """`events.seq` of the patient's latest event (0: none)."""
+    events: int
+    ended_by: str | None
+    """The `follow_up_ended` in force; None: the pathway is open."""
+    settled_seq: int
+    """How far the patient's run has settled (read the store and published the plan)."""
+    settled_run_id: str | None
+
+    @property
+    def unsettled(self) -> bool:
+        return self.settled_seq < self.stored_seq
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> PathwayRecord:
+        return cls(**dict(row))
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of one patient's append."""
+
+    record: PathwayRecord
+    """The pathway after the append."""
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    """Ids stored before with the same content: nothing changed for them."""
+    reopened_by: str | None = None
+    """The retraction of the end that reopened an ended pathway."""
 
 
 @dataclass(frozen=True)
@@ -56,77 +88,89 @@ class StoredEvent:
     sender: str | None
 
 
+def _payload(event: ClinicalEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
 class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def append(self, events: Sequence[ClinicalEvent], sender: str | None = None) -> int:
-        """Store the events not stored yet, in order, in one transaction; return how many were new.
+    async def append(self, patient_ref: str, events: Sequence[ClinicalEvent], sender: str | None = None) -> Appended:
+        """Store one patient's events in order, all or nothing, and return what changed.
 
-        Calling again with the same events stores nothing more (a retried activity is safe).
-        An `event_id` already stored with a different payload raises `EventConflict`, and
-        nothing of the batch is stored.
+        Each id already stored with the same content is a duplicate (nothing changes). Raises
+        `EventConflict` when an id is stored with other content, for this patient or another,
+        and `domain.errors.PathwayEnded` for an event that comes after the end in force
+        (`domain.ending`); then nothing of the batch is stored. Events must be this patient's,
+        with distinct ids.
         """
-        if not events:
-            return 0
-        async with transaction(self._pool) as conn:
-            return await self.append_in(conn, events, sender)
+        if any(e.patient_ref != patient_ref for e in events):
+            raise StoreError(f"every event of one append must be patient {patient_ref}'s")
+        for attempt in range(1, APPEND_ATTEMPTS + 1):
+            try:
+                async with transaction(self._pool) as conn:
+                    return await self._append_in(conn, patient_ref, events, sender)
+            except asyncpg.exceptions.DeadlockDetectedError:
+                if attempt == APPEND_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
-    async def append_in(self, conn: asyncpg.Connection, events: Sequence[ClinicalEvent],
-                        sender: str | None = None) -> int:
-        """`append` inside the caller's transaction (with the plan it publishes, say)."""
-        if not events:
-            return 0
-        payloads = [_payload(e) for e in events]
-        _check_batch(events, payloads)
+    async def _append_in(self, conn: asyncpg.Connection, patient_ref: str, events: Sequence[ClinicalEvent],
+                         sender: str | None) -> Appended:
+        await conn.execute(queries.PATHWAYS_CREATE, patient_ref)
+        record = PathwayRecord.of(await conn.fetchrow(queries.PATHWAYS_LOCK, patient_ref))
+        payloads = {e.event_id: _payload(e) for e in events}
+        stored = {r["event_id"]: r for r in await conn.fetch(queries.EVENTS_STORED, list(payloads))}
+        _refuse_conflicts(events, payloads, stored)
+        new = [e for e in events if e.event_id not in stored]
+        duplicates = tuple(e.event_id for e in events if e.event_id in stored)
+        if not new:
+            return Appended(record, (), duplicates)
+        ended_by = end_after(record.ended_by, new)
         inserted = await conn.fetch(
             queries.EVENTS_APPEND,
-            [e.event_id for e in events],
-            [e.patient_ref for e in events],
-            [e.type for e in events],
-            [e.occurred_on for e in events],
-            [e.source for e in events],
-            sender,
-            [json.dumps(p) for p in payloads],
+            [e.event_id for e in new], [e.patient_ref for e in new], [e.type for e in new],
+            [e.occurred_on for e in new], [e.source for e in new], sender,
+            [json.dumps(payloads[e.event_id]) for e in new],
         )
-        new_ids = {r["event_id"] for r in inserted}
-        await self._check_known(conn, {e.event_id: p for e, p in zip(events, payloads) if e.event_id not in new_ids})
-        return len(new_ids)
+        if len(inserted) < len(new):  # stored meanwhile by another patient's request
+            taken = {r["event_id"]: r for r in await conn.fetch(
+                queries.EVENTS_STORED, [e.event_id for e in new if e.event_id not in {i["event_id"] for i in inserted}])}
+            _refuse_conflicts(new, payloads, taken, always=True)
+        after = PathwayRecord.of(await conn.fetchrow(
+            queries.PATHWAYS_APPENDED, patient_ref, max(r["seq"] for r in inserted), len(inserted), ended_by))
+        reopened = next((e.event_id for e in new if isinstance(e, EventRetracted)
+                         and record.ended_by is not None and e.retracted_event_id == record.ended_by), None)
+        return Appended(after, tuple(e.event_id for e in new), duplicates, reopened)
 
-    async def append_with_plan(self, events: Sequence[ClinicalEvent], senders: dict[str, str], plan: Plan,
-                               version: int) -> tuple[int, bool]:
-        """Append the events (in order; each with its sender, if known) and publish the plan to
-        the read model if `version` is newer than the stored one, in one transaction. Return
-        (events inserted now, whether the plan was written). An `event_id` stored before with
-        other content raises `EventConflict`, and nothing is written.
+    async def pathway(self, patient_ref: str) -> PathwayRecord | None:
+        async with connection(self._pool) as conn:
+            row = await conn.fetchrow(queries.PATHWAYS_GET, patient_ref)
+        return PathwayRecord.of(row) if row is not None else None
 
-        (Measured against one statement doing all of it with CTEs: PostgreSQL took about twice
-        as long per call, planning included, for fewer round trips.)"""
-        inserted = 0
-        async with transaction(self._pool) as conn:
-            for sender, run in runs_of_one_sender(events, senders):
-                inserted += await self.append_in(conn, run, sender)
-            published = await ReadModel.upsert_plan_in(conn, plan, version)
-        return inserted, published
+    async def pathways(self, page_size: int = 1000) -> AsyncIterator[PathwayRecord]:
+        """Every pathway, in patient order, a page at a time."""
+        after = ""
+        while True:
+            async with connection(self._pool) as conn:
+                rows = await conn.fetch(queries.PATHWAYS_PAGE, after, page_size)
+            for row in rows:
+                yield PathwayRecord.of(row)
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["patient_ref"]
 
-    @staticmethod
-    async def _check_known(conn: asyncpg.Connection, known: dict[str, dict[str, Any]]) -> None:
-        if not known:
-            return
-        stored = await conn.fetch(queries.EVENTS_PAYLOADS, list(known))
-        differing = sorted(r["event_id"] for r in stored if r["payload"] != known[r["event_id"]])
-        if differing:
-            raise EventConflict(f"event_id already stored with other content: {', '.join(differing)}")
+    async def events_after(self, patient_ref: str, seq: int = 0) -> tuple[list[ClinicalEvent], int]:
+        """The patient's events stored after position `seq`, in order of receipt, and the
+        position of the last one (`seq` when there is none)."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.EVENTS_FOR_PATIENT, patient_ref, seq)
+        return [EVENT_ADAPTER.validate_json(r["payload"]) for r in rows], (rows[-1]["seq"] if rows else seq)
 
     async def for_patient(self, patient_ref: str) -> list[ClinicalEvent]:
         """The patient's events in order of receipt, retractions included."""
-        async with connection(self._pool) as conn:
-            rows = await conn.fetch(queries.EVENTS_FOR_PATIENT, patient_ref)
-        return [EVENT_ADAPTER.validate_json(r["payload"]) for r in rows]
-
-    async def stored_payload(self, event_id: str) -> dict[str, Any] | None:
-        async with connection(self._pool) as conn:
-            return await conn.fetchval(queries.EVENTS_PAYLOAD, event_id)
+        return (await self.events_after(patient_ref))[0]
 
     async def records_for_patient(self, patient_ref: str) -> list[StoredEvent]:
         """Like `for_patient`, with when each event was stored and which client sent it."""
@@ -135,10 +179,17 @@ class EventStore:
         return [StoredEvent(seq=r["seq"], event=EVENT_ADAPTER.validate_json(r["payload"]),
                             received_at=r["received_at"], sender=r["sender"]) for r in rows]
 
-    async def stored_payloads(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The stored payload of each of these event ids that is stored (one query for a batch)."""
-        if not event_ids:
-            return {}
-        async with connection(self._pool) as conn:
-            rows = await conn.fetch(queries.EVENTS_PAYLOADS, list(dict.fromkeys(event_ids)))
-        return {r["event_id"]: r["payload"] for r in rows}
+    @staticmethod
+    async def record_settled_in(conn: asyncpg.Connection, patient_ref: str, seq: int, run_id: str | None) -> None:
+        """Within the caller's transaction (the one publishing the plan): the run `run_id` has
+        settled the patient's events up to `seq`."""
+        await conn.execute(queries.PATHWAYS_SETTLED, patient_ref, seq, run_id)
+
+
+def _refuse_conflicts(events: Sequence[ClinicalEvent], payloads: dict[str, dict[str, Any]],
+                      stored: dict[str, asyncpg.Record], always: bool = False) -> None:
+    conflicts = [IdConflict(e.event_id, stored[e.event_id]["patient_ref"] != e.patient_ref)
+                 for e in events if e.event_id in stored
+                 and (always or stored[e.event_id]["payload"] != payloads[e.event_id])]
+    if conflicts:
+        raise EventConflict(conflicts)

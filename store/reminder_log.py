@@ -6,15 +6,16 @@ sends unless the row says `sent`, then marks it `sent` or `failed`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
+from domain.dispatch import DeliveryRecord, ReminderMessage
 from store import queries
 from store.db import StoreError, connection, transaction
-from workflows.messages import ReminderMessage
 
 CHANNELS = ("email", "webhook", "log")
 MAX_ERROR_CHARS = 500
@@ -36,7 +37,7 @@ class ReminderRow:
     """`{"role", "id", "address", ...}` as resolved when the reminder was claimed."""
     message_id: str
     status: str
-    """`pending`, `sent` or `failed`."""
+    """`pending` (claimed, being sent), `sent`, `waiting` (no recipient address yet) or `failed`."""
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -81,6 +82,23 @@ class ReminderLog:
     async def mark_failed(self, reminder_id: str, channel: str, error: str) -> ReminderRow:
         """Count a failed attempt and keep its error (first 500 characters); a sent row is left alone."""
         return await self._update(queries.REMINDERS_MARK_FAILED, reminder_id, channel, error[:MAX_ERROR_CHARS])
+
+    async def mark_waiting(self, reminder_id: str, channel: str, reason: str) -> ReminderRow:
+        """No recipient address yet: the reminder stays undelivered and visible (a sent row is left alone)."""
+        return await self._update(queries.REMINDERS_MARK_WAITING, reminder_id, channel, reason[:MAX_ERROR_CHARS])
+
+    async def delivery_records(self, patient_ref: str, obligation_ids: Sequence[str]) -> list[DeliveryRecord]:
+        """What was claimed and delivered for these obligations of the patient, every channel."""
+        if not obligation_ids:
+            return []
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.REMINDERS_FOR_OBLIGATIONS, patient_ref, list(obligation_ids))
+        return [DeliveryRecord(**dict(r)) for r in rows]
+
+    async def undelivered_patients(self) -> list[str]:
+        """Patients with a reminder waiting for a recipient or failed."""
+        async with connection(self._pool) as conn:
+            return [r["patient_ref"] for r in await conn.fetch(queries.REMINDERS_UNDELIVERED_PATIENTS)]
 
     async def _update(self, statement: str, reminder_id: str, channel: str, *args: Any) -> ReminderRow:
         async with transaction(self._pool) as conn:

@@ -22,6 +22,18 @@ def _text(value: str | Enum) -> str:
     return value.value if isinstance(value, Enum) else value
 
 
+def statuses_for(requested: Sequence[str | Enum] | str | Enum | None) -> list[str]:
+    """The stored statuses a filter means: the open ones by default; `overdue` means past the due
+    date, so it takes `defaulted` too (`PATHWAY_RULES.md`, "Clarifications"): a worklist never
+    hides the worst cases. `defaulted` alone narrows to them."""
+    if requested is None:
+        return OPEN
+    wanted = set(_texts(requested) or ())
+    if "overdue" in wanted:
+        wanted.add("defaulted")
+    return sorted(wanted)
+
+
 def _texts(values: str | Enum | Sequence[str | Enum] | None) -> list[str] | None:
     if values is None:
         return None
@@ -49,7 +61,8 @@ class Worklist:
     ) -> list[dict[str, Any]]:
         """Obligations joined with their patient, by due date then patient.
 
-        `status` defaults to the open ones (upcoming, due, overdue, defaulted); `kind`
+        `status` defaults to the open ones (upcoming, due, overdue, defaulted), and `overdue`
+        includes `defaulted` (`statuses_for`); `kind`
         is one kind or several; `due_after <= due_on <= due_before`, both inclusive.
         """
         if not 1 <= limit <= MAX_PAGE:
@@ -59,7 +72,7 @@ class Worklist:
         async with connection(self._pool) as conn:
             rows = await conn.fetch(
                 queries.WORKLIST_OPEN_OBLIGATIONS,
-                OPEN if status is None else _texts(status), centre_id, neurologist_id, _texts(kind), due_after, due_before, limit, offset,
+                statuses_for(status), centre_id, neurologist_id, _texts(kind), due_after, due_before, limit, offset,
             )
         return [dict(r) for r in rows]
 

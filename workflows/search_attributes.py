@@ -1,6 +1,7 @@
 """Search attributes of a pathway: coded values only (stage, molecule code, centre id,
 dates, counts), never free text or names, since the server stores and shows them in
-clear even when payloads are encrypted.
+clear even when payloads are encrypted. The values come with each settle
+(`contracts.pathway.IndexValues`); a run upserts only those that changed.
 
 Ready-made queries (Temporal UI search box, or `temporal workflow list --query '…'`):
     PathwayStage = "risk_therapy"
@@ -11,11 +12,9 @@ Ready-made queries (Temporal UI search box, or `temporal workflow list --query '
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair
-
-from domain.plan import Plan, Status
+from contracts.pathway import IndexValues
 
 STAGE = SearchAttributeKey.for_keyword("PathwayStage")
 MOLECULE = SearchAttributeKey.for_keyword("PathwayMolecule")
@@ -26,6 +25,8 @@ OVERDUE_KINDS = SearchAttributeKey.for_keyword_list("PathwayOverdueKinds")
 ENDED = SearchAttributeKey.for_bool("PathwayEnded")
 
 ALL: tuple[SearchAttributeKey, ...] = (STAGE, MOLECULE, CENTRE, NEXT_DUE_AT, OVERDUE_COUNT, OVERDUE_KINDS, ENDED)
+_KEY_BY_FIELD = {"stage": STAGE, "molecule": MOLECULE, "centre": CENTRE, "next_due_at": NEXT_DUE_AT,
+                 "overdue_count": OVERDUE_COUNT, "overdue_kinds": OVERDUE_KINDS, "ended": ENDED}
 
 _TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "INT": "Int", "KEYWORD_LIST": "KeywordList", "BOOL": "Bool"}
 
@@ -38,23 +39,15 @@ def dev_server_flags() -> list[str]:
     return flags
 
 
-def values_for(plan: Plan) -> dict[str, object]:
-    """The attribute values a plan gives (None: unset)."""
-    open_items = plan.open_obligations()
-    overdue = [o for o in open_items if o.status in (Status.OVERDUE, Status.DEFAULTED)]
-    next_due = min((o.due_on for o in open_items), default=None)
-    return {
-        STAGE.name: plan.stage.value if plan.stage else None,
-        MOLECULE.name: plan.molecule,
-        CENTRE.name: plan.care_team.centre_id if plan.care_team else None,
-        NEXT_DUE_AT.name: datetime.combine(next_due, time(0, 0), tzinfo=UTC) if next_due else None,
-        OVERDUE_COUNT.name: len(overdue),
-        OVERDUE_KINDS.name: sorted({o.kind.value for o in overdue}) or None,
-        ENDED.name: plan.ended is not None,
-    }
-
-
-def updates(values: dict[str, object]) -> list[SearchAttributePair | object]:
-    by_name = {key.name: key for key in ALL}
-    return [by_name[name].value_unset() if value is None else by_name[name].value_set(value)
-            for name, value in values.items()]
+def changes(values: IndexValues, previous: IndexValues | None) -> list[SearchAttributeUpdate | SearchAttributePair]:
+    """The upserts that take the run from `previous` (None: nothing set yet) to `values`."""
+    updates = []
+    for field, key in _KEY_BY_FIELD.items():
+        value = getattr(values, field)
+        if previous is not None and getattr(previous, field) == value:
+            continue
+        if value is None or value == ():
+            updates.append(key.value_unset())
+        else:
+            updates.append(key.value_set(list(value) if isinstance(value, tuple) else value))
+    return updates

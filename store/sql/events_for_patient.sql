@@ -1,1 +1,1 @@
-SELECT payload::text AS payload FROM events WHERE patient_ref = $1 ORDER BY seq
+SELECT seq, payload::text AS payload FROM events WHERE patient_ref = $1 AND seq > $2 ORDER BY seq

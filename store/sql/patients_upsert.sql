@@ -1,4 +1,5 @@
--- The WHERE makes an older plan a no-op: no row comes back, and the caller stops there.
+-- The version is the event-store position the plan comes from: a plan of fewer events is a
+-- no-op (no row comes back); one of the same events at a later time replaces it.
 INSERT INTO patients (
     patient_ref, stage, molecule, tracks, neurologist_id, centre_id, next_reminder_at,
     ended, ruleset_version, as_of, plan_version, anomalies, updated_at
@@ -17,5 +18,5 @@ ON CONFLICT (patient_ref) DO UPDATE SET
     plan_version = EXCLUDED.plan_version,
     anomalies = EXCLUDED.anomalies,
     updated_at = now()
-WHERE patients.plan_version < EXCLUDED.plan_version
+WHERE patients.plan_version <= EXCLUDED.plan_version
 RETURNING plan_version

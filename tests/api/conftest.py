@@ -61,8 +61,11 @@ async def bearer(db_pool, role: str, name: str | None = None) -> tuple[str, dict
 
 
 def config_for(running, **overrides: Any) -> AppConfig:
+    """The API on the test's stack; reminders go out as soon as a plan is settled unless a test
+    sets `reminder_quiet_seconds`."""
+    settings = {"api_temporal_timeout_s": 20.0, "reminder_quiet_seconds": 0.0, **overrides}
     return AppConfig(temporal_address=running.client.service_client.config.target_host,
-                     task_queue=running.task_queue, api_temporal_timeout_s=20.0, **overrides)
+                     task_queue=running.task_queue, **settings)
 
 
 @asynccontextmanager

@@ -1,6 +1,8 @@
-"""Readiness, and 503 with Retry-After when PostgreSQL or Temporal cannot be reached."""
+"""Readiness, 503 with Retry-After when PostgreSQL cannot be reached, and what still works\nwhen Temporal cannot be: events are stored (202, the plan to follow) and plans are read."""
 
 from __future__ import annotations
+
+import uuid
 
 import httpx
 
@@ -8,6 +10,7 @@ from api.app import create_app
 from api.temporal import connect_lazily
 from pathway_runtime.config import AppConfig
 from store.db import create_pool
+from store.event_store import EventStore
 from tests.api.conftest import bearer, config_for, event, serving
 from tests.pg_support import fresh_database
 
@@ -45,29 +48,40 @@ async def test_without_postgresql_readyz_and_every_v1_call_answer_503_with_retry
     assert alive.status_code == 200
 
 
-async def test_without_temporal_readyz_and_plan_reads_answer_503_with_retry_after(pathway_worker, pool):
+async def test_without_temporal_readyz_is_503_but_plans_are_read_from_the_store(pathway_worker, pool):
     client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE))
     app = create_app(config_for(pathway_worker), client=client, pool=pool)
     _, staff = await bearer(pool, "staff")
+    _, integration = await bearer(pool, "integration")
+    ref = f"T-{uuid.uuid4().hex[:8]}"
     async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         ready = await http.get("/readyz")
-        plan = await http.get("/v1/patients/P-1/plan", headers=staff)
+        await http.post("/v1/events", json=event(ref, "diagnosis_recorded", diagnosis="relapsing_remitting"),
+                        headers=integration)
+        plan = await http.get(f"/v1/patients/{ref}/plan", headers=staff)
+        unknown = await http.get("/v1/patients/P-nobody/plan", headers=staff)
 
     assert ready.status_code == 503 and ready.json()["checks"] == {"temporal": "unreachable", "postgresql": "ok"}
-    assert plan.status_code == 503 and plan.headers["retry-after"]
-    assert plan.json()["title"] == "Temporal is unavailable"
+    assert plan.status_code == 200 and plan.json()["stage"] == "untreated_other"
+    assert unknown.status_code == 404
 
 
-async def test_without_temporal_posted_events_answer_503_and_a_batch_names_each_patient(pathway_worker, pool):
+async def test_without_temporal_posted_events_are_stored_and_answered_202_with_the_plan_to_follow(pathway_worker,
+                                                                                                 pool):
     client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE))
     app = create_app(config_for(pathway_worker), client=client, pool=pool)
     _, integration = await bearer(pool, "integration")
-    batch = {"events": [event(ref, "edss_recorded", score=1.0) for ref in ("T-1", "T-2")]}
+    refs = [f"T-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    batch = {"events": [event(ref, "edss_recorded", score=1.0) for ref in refs]}
     async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         single = await http.post("/v1/events", json=batch["events"][0], headers=integration)
         several = await http.post("/v1/events", json=batch, headers=integration)
 
-    assert single.status_code == 503 and single.headers["retry-after"]
-    assert several.status_code == 503 and several.json()["title"] == "Temporal is unavailable"
-    assert {e["patient_ref"] for e in several.json()["errors"]} == {"T-1", "T-2"}
-    assert several.json()["patients"] == []
+    assert single.status_code == 202 and single.json()["delivery"] == "pending"
+    assert single.json()["accepted"] == [batch["events"][0]["event_id"]]
+    assert several.status_code == 202
+    assert [(p["patient_ref"], p["delivery"], len(p["accepted"]), len(p["duplicates"]))
+            for p in several.json()["patients"]] == [(refs[0], "pending", 0, 1), (refs[1], "pending", 1, 0)]
+    for ref in refs:
+        record = await EventStore(pool).pathway(ref)
+        assert (record.events, record.unsettled) == (1, True), "stored, waiting for a run to take it"

@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 from domain.calendar import add_days, add_months
+from domain.dispatch import ReminderMessage
 from store.reminder_log import ReminderLog
 from tests.api.conftest import event, eventually, stored_events, today
-from workflows.messages import ReminderMessage
 
 
 async def test_the_plan_of_an_unknown_patient_is_404_now_and_what_if(api, patient_ref):

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.intake import EARLIEST_DATE, parse_submission
+from api.body import EARLIEST_DATE, parse_submission
 from api.problems import ApiProblem
 from domain.planner import local_date
 from domain.ruleset import known_molecule_codes

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.dispatch import ReminderMessage
 from domain.plan import Recipient
-from workflows.messages import ReminderMessage
 
 
 def reminder(**changes: Any) -> ReminderMessage:

@@ -45,13 +45,21 @@ def test_escalated_overdue_reminder_says_so_and_lists_the_coordinator() -> None:
     assert "CRC coordinator CRC-MRS" in text
 
 
-@pytest.mark.parametrize("rule", ["R12", "R13"])
-def test_first_line_mri_reminders_carry_the_r14_instruction(rule: str) -> None:
-    assert R14_INSTRUCTION in reminder_text(reminder(rule=rule, obligation_id=f"treatment@2026-01-05/{rule}/mri/m12"))
+@pytest.mark.parametrize("rule", ["R11", "R12"])
+def test_the_r14_instruction_the_obligation_carries_is_in_the_text(rule: str) -> None:
+    message = reminder(rule=rule, obligation_id=f"treatment@2026-01-05/{rule}/mri/m12", instructions=(R14_INSTRUCTION,))
+    assert R14_INSTRUCTION in reminder_text(message)
 
 
-def test_other_mri_reminders_do_not_carry_the_r14_instruction() -> None:
-    assert "R14" not in reminder_text(reminder(rule="R18"))
+@pytest.mark.parametrize("rule", ["R12", "R13", "R18"])
+def test_a_reminder_without_instructions_carries_none_whatever_its_rule(rule: str) -> None:
+    # One source: the obligation (R13 under the OFSEP minimum asks a brain MRI only, no R14).
+    assert "R14" not in reminder_text(reminder(rule=rule))
+
+
+def test_the_last_reminder_says_it_is_the_last() -> None:
+    assert "Last reminder" in reminder_text(reminder(step="overdue_6", last=True))
+    assert "Last reminder" not in reminder_text(reminder(step="overdue_5"))
 
 
 def test_an_unknown_rule_still_gives_a_reminder_naming_it() -> None:

@@ -39,6 +39,8 @@ OPTIONAL = {
     "PATHWAY_API_TEMPORAL_TIMEOUT_S": "API tuning; the default (30 s) is the documented behaviour",
     "PATHWAY_API_CONCURRENCY": "API tuning; the default (16) suits one Temporal server",
     "PATHWAY_WORKFLOW_SANDBOX": "worker tuning; the default (off) is the measured, documented choice",
+    "PATHWAY_REMINDER_QUIET_SECONDS": "reminder settling; the default (30 s) is the documented behaviour",
+    "PATHWAY_RECONCILE_EVERY_MINUTES": "the reconcile schedule's interval; the default (5 min) is documented",
     "PATHWAY_CODEC_TRUST_UI_ORIGIN": "development only (decoding without a token); must stay unset here",
     "PATHWAY_CODEC_KEYS_FILE": "read only when PATHWAY_CODEC_KEYS is unset (`pathway dev` writes that file); "
                                "the stack gives the keys themselves",

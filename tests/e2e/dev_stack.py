@@ -24,9 +24,10 @@ class DevStack:
 
     @property
     def cli_env(self) -> dict[str, str]:
-        """What a CLI next to the stack needs: its address and its encryption keys."""
-        return {"TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}", "PATHWAY_CODEC_KEYS": "",
-                "PATHWAY_CODEC_KEYS_FILE": str(self.data_dir / "codec-keys")}
+        """What a CLI next to the stack needs: nothing but the stack file `pathway dev` wrote
+        (addresses and the key file), as a user running it from the same directory has."""
+        return {"PATHWAY_STACK_ENV": str(self.data_dir / "stack.env"), "PATHWAY_CODEC_KEYS": "",
+                "TEMPORAL_ADDRESS": "", "DATABASE_URL": ""}
 
     @property
     def ui(self) -> str:

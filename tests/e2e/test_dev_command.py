@@ -31,7 +31,7 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(f"{stack.ui}/", timeout=10) as ui:
             assert ui.status == 200
 
-        # The dev stack encrypts payloads with keys it generated into its data directory.
+        # The CLI finds the stack (addresses, the encryption keys it generated) from its stack file.
         variables = stack.cli_env
         submitted = run_cli("submit", str(EXAMPLES / "natalizumab-patient.json"), env=variables)
         assert submitted.returncode == 0, submitted.stderr
@@ -39,14 +39,12 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         assert plan["molecule"] == "natalizumab" and plan["stage"] == "risk_therapy"
         assert (tmp_path / "data" / "temporal.db").exists()
 
-        database_url = next(line.split("DATABASE_URL=", 1)[1].strip() for line in stack.printed.splitlines()
-                            if "DATABASE_URL=" in line)
-        worklist = wait_for_rows(lambda: run_cli("worklist", "--centre", "C13", "--json",
-                                                 env={**variables, "DATABASE_URL": database_url}))
+        worklist = wait_for_rows(lambda: run_cli("worklist", "--centre", "C13", "--json", env=variables))
         assert {(row["patient_ref"], row["rule"]) for row in worklist} >= {("DEMO-0001", "R15"), ("DEMO-0001", "R18")}
     finally:
         output = stack.stop()
     assert stack.process.returncode == 0
     assert "Stopped." in output
+    assert not (tmp_path / "data" / "stack.env").exists(), "the stack file goes with the stack"
     server = ["pgrep", "-f", "--", f"--port {stack.temporal_port} "]
     assert subprocess.run(server, capture_output=True).returncode == 1, "server left running"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -189,3 +190,17 @@ async def delivery_attempts(handle) -> list[int]:  # noqa: ANN001
             if started.scheduled_event_id in deliveries:
                 attempts.append(started.attempt)
     return attempts
+
+
+async def delivery_completions(handle) -> list:  # noqa: ANN001
+    """The (virtual) time at which each `send_reminder` activity completed, from the history."""
+    deliveries: set[int] = set()
+    done = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "send_reminder":
+                deliveries.add(event.event_id)
+        elif event.HasField("activity_task_completed_event_attributes"):
+            if event.activity_task_completed_event_attributes.scheduled_event_id in deliveries:
+                done.append(event.event_time.ToDatetime(tzinfo=UTC))
+    return done

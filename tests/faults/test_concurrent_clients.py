@@ -8,24 +8,18 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import asyncpg
 import httpx
-from temporalio.client import WorkflowHistory
-from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
 
-from codec.aes import data_converter, parse_keys
+from contracts.pathway import PlanSummary, workflow_id_for
 from domain.events import parse_event
 from domain.planner import compute_plan
+from service.gateway import running_summary
+from service.intake import record_patient
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from tests.api.conftest import Api, bearer, event, eventually, today
-from tests.cli_support import TEST_CODEC_KEYS
-from workflows.gateway import fetch_plan, submit_events
-from workflows.messages import workflow_id_for
-from workflows.patient_pathway import PatientPathwayWorkflow
 
 CLIENTS = 4
 
@@ -84,11 +78,9 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
     ids = [r.event.event_id for r in stored]
     assert Counter(ids) == Counter(e["event_id"] for e in events), "every event recorded once"
     assert {r.sender for r in stored} <= {name for name, _ in tokens}
-    in_workflow = await api.client.get_workflow_handle(workflow_id_for(patient_ref)).query(
-        PatientPathwayWorkflow.events)
-    # As sets: the store does not always keep the pathway's order of receipt (the bug that
-    # test_the_event_store_keeps_the_order_of_receipt_of_events_from_several_clients pins).
-    assert Counter(e.event_id for e in in_workflow) == Counter(ids)
+    summary = await api.client.get_workflow_handle(workflow_id_for(patient_ref)).query(
+        "summary", result_type=PlanSummary)
+    assert summary.events_recorded == len(events), "the pathway settled on every stored event"
 
     expected = compute_plan(patient_ref, [r.event for r in stored], today())
     plan = await api.get(f"/v1/patients/{patient_ref}/plan")
@@ -101,91 +93,69 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
                      == sorted((o.id, o.status.value) for o in expected.obligations))
 
 
-async def test_events_of_one_patient_through_concurrent_gateway_calls_give_the_plan_of_all_of_them(
+async def test_events_of_one_patient_through_the_intake_at_once_are_each_accepted_exactly_once(
     pathway_worker, pool, patient_ref
 ):
-    """The same through the gateway the CLI uses (update-with-start), one call per event."""
+    """The same through the intake the CLI uses, one call per event, some sent twice at once:
+    the store decides, so each event is accepted once and its resend is a duplicate."""
     events = [parse_event(e) for e in history(patient_ref)]
-    client, task_queue = pathway_worker.client, pathway_worker.task_queue
+    intake = pathway_worker.intake()
 
-    summaries = await asyncio.gather(*(submit_events(client, patient_ref, [e], task_queue=task_queue)
-                                       for e in events + events[:3]))
+    recorded = await asyncio.gather(*(record_patient(intake, patient_ref, [e], "cli:test")
+                                      for e in events + events[:3]))
 
-    # A resend racing its original gets the original's answer (same update id): "accepted" twice.
-    assert all(s.accepted or s.duplicates for s in summaries)
-    handle = client.get_workflow_handle(workflow_id_for(patient_ref))
-    in_workflow = await handle.query(PatientPathwayWorkflow.events)
-    assert Counter(e.event_id for e in in_workflow) == Counter(e.event_id for e in events)
-    stored = await eventually(lambda: EventStore(pool).for_patient(patient_ref), lambda s: len(s) >= len(events))
-    assert Counter(e.event_id for e in stored) == Counter(e.event_id for e in in_workflow)
-    assert await fetch_plan(client, patient_ref, today()) == compute_plan(patient_ref, stored, today())
+    assert sum(len(r.summary.accepted) for r in recorded) == len(events)
+    assert sorted(i for r in recorded for i in r.summary.duplicates) == sorted(e.event_id for e in events[:3])
+    stored = await EventStore(pool).for_patient(patient_ref)
+    assert Counter(e.event_id for e in stored) == Counter(e.event_id for e in events)
+    summary = await running_summary(pathway_worker.client, patient_ref)
+    assert summary.events_recorded == len(events)
+    expected = compute_plan(patient_ref, stored, today())
+    assert (summary.stage, summary.open_obligations) == (expected.stage.value, len(expected.open_obligations()))
 
 
-async def test_the_event_store_keeps_the_order_of_receipt_of_events_from_several_clients(
+async def test_requests_waiting_on_a_slow_store_answer_once_stored_and_the_pathway_follows_the_stores_order(
     pathway_worker, pool, database, patient_ref
 ):
-    """Events from two clients accepted while an earlier write waits (PostgreSQL slow, or
-    down): the store must append them in the pathway's order of receipt, which decides
-    between same-day events, or a plan rebuilt from the store (rebuild, what-if) differs.
-    Each answer waits for the store: the pathway has taken an event (it is in history and
-    in its events) before the write that acknowledges it is done."""
-    client, task_queue = pathway_worker.client, pathway_worker.task_queue
+    """Four requests arrive while the store is slow (its table locked): no answer comes before
+    the events are stored. Requests that wait together are stored in some order, and that
+    order is the one order there is: the pathway reads its events from the store, so the plan
+    staff see (read model) is the plan of the stored events, same-day ties included."""
     day = today()
+    intake = pathway_worker.intake()
 
     def one(type_: str, **fields):
         return parse_event(event(patient_ref, type_, on=day, **fields))
 
-    handle = client.get_workflow_handle(workflow_id_for(patient_ref))
     sends: list[asyncio.Task] = []
-
-    async def send_and_see_it_taken(sender: str, e) -> None:
-        sends.append(asyncio.create_task(submit_events(client, patient_ref, [e], task_queue=task_queue, sender=sender)))
-        await eventually(lambda: _taken_ids(handle), lambda taken: e.event_id in taken)
-
     blocker = await asyncpg.connect(database)
     try:
         async with blocker.transaction():
             await blocker.execute("LOCK TABLE events IN SHARE MODE")  # inserts wait; reads go on
-            await send_and_see_it_taken("lab", one("diagnosis_recorded", diagnosis="relapsing_remitting"))
-            await send_and_see_it_taken("records", one("edss_recorded", score=2.0))
-            await send_and_see_it_taken("admissions", one("care_team_assigned", neurologist_id="N12", centre_id="C13"))
-            await send_and_see_it_taken("records", one("care_team_assigned", neurologist_id="N21", centre_id="C06"))
+            for sender, e in [("lab", one("diagnosis_recorded", diagnosis="relapsing_remitting")),
+                              ("records", one("edss_recorded", score=2.0)),
+                              ("admissions", one("care_team_assigned", neurologist_id="N12", centre_id="C13")),
+                              ("records", one("care_team_assigned", neurologist_id="N21", centre_id="C06"))]:
+                sends.append(asyncio.create_task(record_patient(intake, patient_ref, [e], sender)))
+                queued = len(sends)
+                await eventually(lambda: _waiting_on_locks(blocker), lambda n, k=queued: n >= k)
             assert not any(t.done() for t in sends), "no answer before the events are stored"
     finally:
         await blocker.close()
     answers = await asyncio.wait_for(asyncio.gather(*sends), timeout=30)
 
-    stored = await EventStore(pool).for_patient(patient_ref)
-    assert len(stored) == 4, "every answered event is in the store"
-    assert [len(a.accepted) for a in answers] == [1, 1, 1, 1]
-    in_workflow = await handle.query(PatientPathwayWorkflow.events)
-    pathway = await fetch_plan(client, patient_ref, day)
-    assert pathway.care_team.neurologist_id == "N21", "the later of two same-day assignments holds"
-    assert compute_plan(patient_ref, stored, day).care_team == pathway.care_team, \
-        "a plan rebuilt from the event store has the pathway's care team"
-    assert [e.event_id for e in stored] == [e.event_id for e in in_workflow]
-    senders = [r.sender for r in await EventStore(pool).records_for_patient(patient_ref)]
-    assert senders == ["lab", "records", "admissions", "records"]
+    assert [len(a.summary.accepted) for a in answers] == [1, 1, 1, 1]
+    records = await EventStore(pool).records_for_patient(patient_ref)
+    assert Counter(r.sender for r in records) == Counter(["lab", "records", "admissions", "records"])
+    expected = compute_plan(patient_ref, [r.event for r in records], day)
+    last_assigned = [r.event for r in records if r.event.type == "care_team_assigned"][-1]
+    assert expected.care_team.neurologist_id == last_assigned.neurologist_id, "the later stored of two holds"
+    patient = await eventually(lambda: ReadModel(pool).patient(patient_ref),
+                               lambda p: p is not None and p["plan_version"] == records[-1].seq)
+    assert patient["neurologist_id"] == expected.care_team.neurologist_id
 
 
-async def _taken_ids(handle) -> list[str]:  # noqa: ANN001
-    try:
-        return [e.event_id for e in await handle.query(PatientPathwayWorkflow.events)]
-    except RPCError as error:  # the first update may not have started the workflow yet
-        if error.status != RPCStatusCode.NOT_FOUND:
-            raise
-        return []
-
-
-RECORDED_BATCHED_BY_SENDER = Path(__file__).parent / "histories" / "senders-interleaved-behind-a-slow-write.json"
-
-
-async def test_a_pathway_whose_writes_were_batched_by_sender_before_the_receipt_order_fix_still_replays():
-    """Recorded with the workflow of d13a34e..e6ab1b8 in the scenario above: the events of
-    one sender were stored in one write ahead of another sender's. A running pathway with
-    such a history must keep replaying after the change (worker restart, cache eviction)."""
-    history = WorkflowHistory.from_json("batched-by-sender", RECORDED_BATCHED_BY_SENDER.read_text())
-    replayer = Replayer(workflows=[PatientPathwayWorkflow],
-                        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
-
-    await replayer.replay_workflow(history)
+async def _waiting_on_locks(conn: asyncpg.Connection) -> int:
+    """Backends of this database waiting for a lock (the requests queued behind the store)."""
+    return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock'")

@@ -12,20 +12,20 @@ import shutil
 import struct
 import tempfile
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
+import pytest
 from structlog.testing import capture_logs
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.persistence import PersistenceActivities
 from api.app import create_app
+from contracts.pathway import SETTLE_ACTIVITY, SUMMARY_QUERY, SYNC_UPDATE, PathwayInput, PlanSummary, SyncRequest
 from delivery.mail_catcher import MailCatcher
 from domain.planner import compute_plan
-from store.db import create_pool
+from service.gateway import sync_or_start
+from store.db import DatabaseUnavailable, create_pool
 from store.directory import Directory
 from store.embedded import EmbeddedPostgres
 from store.event_store import EventStore
@@ -34,13 +34,11 @@ from store.reminder_log import ReminderLog
 from tests.api.conftest import Api, api_on, bearer, config_for, event, serving, today
 from tests.cli_support import EXAMPLES
 from tests.faults.support import postgres_proxy
-from tests.integration.conftest import RecordingNotifier
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.stack import FAST, RecordingChannel, Running, worker_on
+from tests.integration.staff_stack import eventually
 from tests.pg_support import create_database
 from tests.worker_process import WorkerProcess, worker_environment
-from worker import build_worker
-from workflows.patient_pathway import PatientPathwayWorkflow
 
 OPENING = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
            ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})]
@@ -77,7 +75,7 @@ class Traffic:
         deadline = asyncio.get_running_loop().time() + TRAFFIC_TIMEOUT_S
         while True:
             response = await http.post("/v1/events", json=body)
-            if response.status_code in (200, 201):
+            if response.status_code in (200, 201, 202):  # 202: stored, the pathway takes it later
                 return
             assert response.status_code in (500, 503), response.text
             (self.unavailable if response.status_code == 503 else self.server_errors).append(response)
@@ -114,7 +112,7 @@ async def _run(env, postgres: EmbeddedPostgres, dsn: str, pool, catcher: MailCat
     """The scenario; returns how many requests were answered 500."""
     await Directory(pool).load(EXAMPLES / "directory.json")
     refs = [f"{patient_ref}-{n}" for n in range(3)]
-    running = SimpleNamespace(client=env.client, task_queue=f"fault-{patient_ref}", notifier=None, timeouts=FAST)
+    running = Running(env.client, f"fault-{patient_ref}", pool, None, FAST)
     worker = WorkerProcess(worker_environment(env.client.service_client.config.target_host, dsn, running.task_queue,
                                               catcher.port))
     await worker.start()
@@ -132,14 +130,20 @@ async def _run(env, postgres: EmbeddedPostgres, dsn: str, pool, catcher: MailCat
                 await eventually(lambda: _at_least(lambda: len(traffic.unavailable), 1), what="a 503 to the traffic")
                 await _every_database_read_answers_503(api, refs[0])
                 first = scenarios[refs[0]]
-                # Temporal takes the event (it is in history); the answer waits for the store.
-                sent = asyncio.create_task(first.record_all(UNPREPARED_START))
-                await eventually(lambda: _taken(first, f"{refs[0]}-3"), what="the event taken by the pathway")
-                await eventually(lambda: _writes_retrying(first), what="the pathway's writes retried")
-                assert not sent.done(), "answered before the event was stored"
+                # The store is the authority: with it down nothing is taken, by any path.
+                start = [first.event(t, today(), **f) for t, f in UNPREPARED_START]
+                with pytest.raises(DatabaseUnavailable):
+                    await first.record_events(start)
+                # A pathway woken meanwhile (here by a sync, as a reconcile sends) retries its
+                # settle as a visible activity until PostgreSQL answers.
+                woken = asyncio.create_task(first.handle.execute_update(
+                    SYNC_UPDATE, SyncRequest(through_seq=0, reason="test"), result_type=PlanSummary))
+                await eventually(lambda: _settle_retrying(first), what="the pathway's settle retried")
+                assert not woken.done(), "answered before the store could be read"
 
                 await asyncio.to_thread(postgres.start)
-                summary = await asyncio.wait_for(sent, timeout=60)
+                await asyncio.wait_for(woken, timeout=60)
+                summary = await first.record_events(start)  # the resend of what was refused
                 assert summary.accepted == (f"{refs[0]}-3",)
                 await traffic.finish()
             finally:
@@ -173,21 +177,21 @@ async def _every_database_read_answers_503(api: Api, ref: str) -> None:
     assert ready.status_code == 503 and ready.json()["checks"]["postgresql"] == "unreachable"
 
 
-async def _taken(s: Scenario, event_id: str) -> bool:
-    return event_id in [e.event_id for e in await s.handle.query(PatientPathwayWorkflow.events)]
-
-
-async def _writes_retrying(s: Scenario) -> bool:
+async def _settle_retrying(s: Scenario) -> bool:
     pending = (await s.handle.describe()).raw_description.pending_activities
-    return any(a.activity_type.name in ("store_events", "publish_plan") and a.attempt >= 2 for a in pending)
+    return any(a.activity_type.name == SETTLE_ACTIVITY and a.attempt >= 2 for a in pending)
 
 
 async def _everything_stored_once(pool, s: Scenario, expected: list[str]) -> None:
     ref = s.patient_ref
     stored = await eventually(lambda: _stored(pool, ref, len(expected)), timeout_s=30, what=f"the events of {ref}")
-    in_workflow = await s.handle.query(PatientPathwayWorkflow.events)
     assert Counter(e.event_id for e in stored) == Counter(expected), "every accepted event stored, once"
-    assert [e.event_id for e in in_workflow] == [e.event_id for e in stored]
+    await eventually(lambda: _settled_on(s, len(stored)), timeout_s=30, what=f"the pathway of {ref} settled on all")
+
+
+async def _settled_on(s: Scenario, count: int) -> bool:
+    summary = await s.handle.query(SUMMARY_QUERY, result_type=PlanSummary)
+    return summary is not None and summary.events_recorded == count
 
 
 async def _read_model_caught_up(pool, ref: str) -> bool:
@@ -247,26 +251,23 @@ async def test_a_request_on_a_connection_postgresql_is_shutting_down_is_answered
     assert during.status_code == 503 and during.headers["retry-after"], (during.status_code, during.text)
 
 
-async def test_while_postgresql_is_down_temporal_shows_why_the_pathway_writes_are_retried(env, patient_ref):
+async def test_while_postgresql_is_down_temporal_shows_why_the_pathway_cannot_settle(env, patient_ref):
     """What an operator sees on the pending activity (UI, `temporal workflow describe`): the
-    settle local activity gives up after a few quick attempts and the writes go on as
-    activities, whose last failure Temporal shows."""
+    settle local activity gives up after a few quick attempts and goes on as an activity,
+    whose last failure Temporal shows."""
     dead = await create_pool(f"postgresql://postgres@{NOTHING_LISTENS}/postgres", min_size=0, max_size=1)
-    task_queue = f"fault-{patient_ref}"
-    running = SimpleNamespace(client=env.client, task_queue=task_queue, notifier=None, timeouts=FAST)
     try:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            async with build_worker(env.client, task_queue, RecordingNotifier(),
-                                    PersistenceActivities(EventStore(dead), ReadModel(dead)), executor):
-                s = Scenario(env, running, patient_ref)
-                day = await s.today()
-                sent = asyncio.create_task(s.record_all(OPENING, on=day))  # answered once stored: never here
-                try:
-                    failure = await eventually(lambda: _write_failure(s), what="a failed write")
-                finally:
-                    await s.handle.terminate("test over")
-                    sent.cancel()
-                    await asyncio.gather(sent, return_exceptions=True)
+        async with worker_on(env.client, dead, [RecordingChannel()]) as (task_queue, _):
+            s = Scenario(env, Running(env.client, task_queue, dead, None, FAST), patient_ref)
+            start = PathwayInput(patient_ref=patient_ref, timings=FAST, reason="test")
+            woken = asyncio.create_task(sync_or_start(env.client, start, SyncRequest(through_seq=0), "test-1",
+                                                      task_queue))
+            try:
+                failure = await eventually(lambda: _write_failure(s), what="a failed settle")
+            finally:
+                await s.handle.terminate("test over")
+                woken.cancel()
+                await asyncio.gather(woken, return_exceptions=True)
     finally:
         await dead.close()
 

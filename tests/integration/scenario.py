@@ -1,51 +1,72 @@
 """A patient's pathway driven through virtual time on the real server.
 
 `advance_to(day)` fast-forwards the workflow's own clock to noon (centre time) of a
-clinical date, after that day's 08:00 reminders; `record(type, **fields)` sends an
-event dated today (virtual) through the same gateway the CLI uses.
+clinical date, after that day's 08:00 reminders; `record(type, **fields)` records an event
+dated today (virtual) through the same intake as the API and the CLI.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.pathway import PlanSummary, workflow_id_for
 from domain.events import parse_event
-from domain.plan import Plan
+from domain.plan import Plan, Recipient
 from domain.planner import local_date
-from workflows.gateway import fetch_plan, fetch_sent_reminders, submit_events
-from workflows.messages import PlanSummary, SentReminder, workflow_id_for
-from workflows.patient_pathway import PatientPathwayWorkflow
+from domain.settings import DEFAULT_SETTINGS
+from service.intake import record_patient
+from service.settlement import Settlement
+from store.reminder_log import ReminderLog
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A reminder sent, as the recording channel saw it: the workflow's time of the send."""
+
+    reminder_id: str
+    rule: str
+    kind: str
+    step: str
+    due_on: date
+    scheduled_at: datetime
+    sent_at: datetime
+    escalated: bool
+    recipients: tuple[Recipient, ...]
 
 
 class Scenario:
     def __init__(self, env: WorkflowEnvironment, running, patient_ref: str) -> None:
         self.env = env
+        self.running = running
         self.client = running.client
         self.task_queue = running.task_queue
         self.notifier = running.notifier
-        self.timeouts = getattr(running, "timeouts", None)
         self.patient_ref = patient_ref
         self._ids = count(1)
-        self._handle: WorkflowHandle | None = None
 
     @property
     def handle(self) -> WorkflowHandle:
-        if self._handle is None:
-            self._handle = self.client.get_workflow_handle_for(PatientPathwayWorkflow.run, workflow_id_for(self.patient_ref))
-        return self._handle
+        return self.client.get_workflow_handle(workflow_id_for(self.patient_ref), result_type=PlanSummary)
+
+    async def now(self) -> datetime:
+        """The workflow's virtual time (real time before it exists)."""
+        try:
+            return await self.env.get_current_time(self.handle)
+        except RPCError:
+            return datetime.now(PARIS)
 
     async def today(self) -> date:
-        if self._handle is None:
-            return local_date(datetime.now(PARIS))
-        return local_date(await self.env.get_current_time(self.handle))
+        return local_date(await self.now())
 
     def event(self, type_: str, on: date, **fields):
         return parse_event(dict(event_id=f"{self.patient_ref}-{next(self._ids)}", patient_ref=self.patient_ref,
@@ -55,10 +76,15 @@ class Scenario:
         return await self.record_all([(type_, fields)], on)
 
     async def record_all(self, items: list[tuple[str, dict]], on: date | None = None) -> PlanSummary:
-        day = on or await self.today()
+        now = await self.now()
+        day = on or local_date(now)
         events = [self.event(t, day, **f) for t, f in items]
-        return await submit_events(self.client, self.patient_ref, events, task_queue=self.task_queue,
-                                   timeouts=self.timeouts)
+        return await self.record_events(events, now)
+
+    async def record_events(self, events, now: datetime | None = None) -> PlanSummary:
+        at = now or await self.now()
+        recorded = await record_patient(self.running.intake(clock=lambda: at), self.patient_ref, events, "test")
+        return recorded.summary
 
     async def advance_to(self, day: date) -> None:
         target = datetime.combine(day, time(12, 0), tzinfo=PARIS)
@@ -66,26 +92,35 @@ class Scenario:
         if target <= now:
             raise AssertionError(f"cannot go back in time to {day} (virtual now {now})")
         await self.env.fast_forward(self.handle, target - now)
-        await self._settle()
+        await self.settle()
 
-    async def _settle(self) -> None:
+    async def settle(self) -> None:
         """Wait until the workflow is idle (no activity, no workflow task pending, twice in
         a row): the reminders and writes its last wake-up started have finished."""
         quiet = 0
-        for _ in range(100):
+        for _ in range(200):
             raw = (await self.handle.describe()).raw_description
             busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
             quiet = 0 if busy else quiet + 1
             if quiet == 2:
                 return
             await asyncio.sleep(0.05)
-        raise AssertionError("the workflow did not settle within 5 s")
+        raise AssertionError("the workflow did not settle within 10 s")
 
     async def plan(self, as_of: date | None = None) -> Plan:
-        return await fetch_plan(self.client, self.patient_ref, as_of or await self.today())
+        """The plan of the stored events (the system of record) on a day (default: virtual today)."""
+        plan, _, _ = await Settlement(self.running.pool).plan(self.patient_ref, as_of or await self.today(),
+                                                              DEFAULT_SETTINGS)
+        return plan
 
-    async def sent(self) -> list[SentReminder]:
-        return await fetch_sent_reminders(self.client, self.patient_ref)
+    async def sent(self) -> list[Sent]:
+        """Reminders delivered, in order, with the workflow's time of each send."""
+        return [Sent(m.reminder_id, m.rule, m.kind, m.step, m.due_on, m.scheduled_at, at, m.escalated, m.recipients)
+                for m, at in zip(self.notifier.received, self.notifier.sent_at) if m.patient_ref == self.patient_ref]
+
+    async def logged(self):
+        """The reminder log's rows for this patient."""
+        return await ReminderLog(self.running.pool).history(self.patient_ref)
 
     def received(self) -> list[tuple[str, str, str, date]]:
         """(rule, kind, step, scheduled date) of every delivery, in order."""

@@ -5,37 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from activities.delivery import StaffDelivery
-from activities.persistence import PersistenceActivities
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
-from store.event_store import EventStore
-from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
-from worker import build_worker
-from workflows.messages import DeliveryTimeouts
+from tests.integration.stack import DOMAIN, FAST, Running, worker_on
 
-DOMAIN = "test.invalid"
-FAST = DeliveryTimeouts(send_seconds=10, heartbeat_seconds=2, retry_initial_seconds=0.2, retry_maximum_seconds=1)
-
-
-@dataclass
-class StaffStack:
-    client: object
-    task_queue: str
-    catcher: MailCatcher
-    pool: object
-    delivery: StaffDelivery
-    notifier: object = None
-    timeouts: DeliveryTimeouts = FAST
+__all__ = ["DOMAIN", "FAST", "eventually", "smtp_channel", "staff_stack"]
 
 
 def smtp_channel(port: int) -> SmtpChannel:
@@ -44,18 +25,18 @@ def smtp_channel(port: int) -> SmtpChannel:
 
 
 @asynccontextmanager
-async def staff_stack(client, pool, *, with_worker: bool = True):
-    await Directory(pool).load(EXAMPLES / "directory.json")
+async def staff_stack(client, pool, *, with_worker: bool = True, timings=FAST, directory: bool = True):
+    """`stack.catcher` holds the e-mails; `stack.delivery` the `StaffDelivery` the worker uses."""
+    if directory:
+        await Directory(pool).load(EXAMPLES / "directory.json")
     async with MailCatcher() as catcher:
-        delivery = StaffDelivery(ReminderLog(pool), Directory(pool), [smtp_channel(catcher.port)], DOMAIN)
-        stack = StaffStack(client, f"staff-{uuid.uuid4()}", catcher, pool, delivery)
+        channel = smtp_channel(catcher.port)
         if not with_worker:
-            yield stack
+            delivery = StaffDelivery(ReminderLog(pool), Directory(pool), [channel], DOMAIN)
+            yield Running(client, "", pool, None, timings, catcher, delivery)
             return
-        persistence = PersistenceActivities(EventStore(pool), ReadModel(pool))
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            async with build_worker(client, stack.task_queue, delivery, persistence, executor):
-                yield stack
+        async with worker_on(client, pool, [channel], timings=timings) as (task_queue, delivery):
+            yield Running(client, task_queue, pool, None, timings, catcher, delivery)
 
 
 async def eventually(check: Callable[[], Awaitable[object]], timeout_s: float = 15.0, what: str = "condition"):

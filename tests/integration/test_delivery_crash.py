@@ -13,7 +13,8 @@ from store.directory import Directory
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.stack import FAST, Running
+from tests.integration.staff_stack import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
@@ -42,9 +43,7 @@ async def test_worker_killed_after_smtp_acceptance_resends_once_with_the_same_me
         catcher.on_accept = kill_on_first_acceptance
         await first.start()
         try:
-            running = type("Running", (), {"client": env.client, "task_queue": task_queue, "notifier": None,
-                                           "timeouts": FAST})
-            s = Scenario(env, running, patient_ref)
+            s = Scenario(env, Running(env.client, task_queue, pool, None, FAST), patient_ref)
             await s.record_all(UNPREPARED_START)
             await asyncio.wait_for(killed.wait(), timeout=30)
             await eventually(lambda: _exited(first), what="the killed worker's exit")

@@ -1,4 +1,4 @@
-"""The record_events update: idempotency, refusals, end of follow-up."""
+"""The intake on the real stack: idempotency, refusals, end of follow-up and its retraction."""
 
 from __future__ import annotations
 
@@ -6,57 +6,61 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from domain.calendar import add_days
-from domain.errors import EventIdConflict, EventRefused, PathwayEnded
+from domain.errors import EventRefused, PathwayEnded
+from store.event_store import EventConflict, EventStore
 from tests.integration.scenario import Scenario
-from workflows.gateway import submit_events
 
 
 async def test_resending_an_event_is_reported_as_duplicate_and_changes_nothing(env, pathway_worker, patient_ref):
     s = Scenario(env, pathway_worker, patient_ref)
     today = await s.today()
     diagnosis = s.event("diagnosis_recorded", today, diagnosis="relapsing_remitting")
-    first = await submit_events(s.client, patient_ref, [diagnosis], task_queue=s.task_queue)
+    first = await s.record_events([diagnosis])
     edss = s.event("edss_recorded", today, score=2.5)
-    await submit_events(s.client, patient_ref, [edss], task_queue=s.task_queue)
+    await s.record_events([edss])
     before = await s.plan()
 
-    again = await submit_events(s.client, patient_ref, [diagnosis, edss], task_queue=s.task_queue)
+    again = await s.record_events([diagnosis, edss])
 
     assert first.accepted == (diagnosis.event_id,)
     assert again.accepted == () and set(again.duplicates) == {diagnosis.event_id, edss.event_id}
-    assert again.events_recorded == 2
+    assert again.events_recorded == 2 and again.delivery == "settled"
     assert await s.plan() == before
 
 
-async def test_reusing_an_event_id_for_a_different_event_is_refused(env, pathway_worker, patient_ref):
+async def test_reusing_an_event_id_for_a_different_event_is_refused_and_nothing_is_stored(env, pathway_worker,
+                                                                                         patient_ref):
     s = Scenario(env, pathway_worker, patient_ref)
     today = await s.today()
     edss = s.event("edss_recorded", today, score=2.5)
-    await submit_events(s.client, patient_ref, [edss], task_queue=s.task_queue)
+    await s.record_events([edss])
     changed = edss.model_copy(update={"score": 3.0})
+    visit = s.event("visit_completed", today, setting="crc", components=["neurological_evaluation"])
 
-    with pytest.raises(EventIdConflict, match="already used for a different event"):
-        await submit_events(s.client, patient_ref, [changed], task_queue=s.task_queue)
-    events = await s.handle.query("events")
-    assert [e["score"] for e in events] == [2.5]
+    with pytest.raises(EventConflict, match="already used for a different event") as refused:
+        await s.record_events([visit, changed])
+    assert [(c.event_id, c.other_patient) for c in refused.value.conflicts] == [(edss.event_id, False)]
+    assert [e.model_dump()["score"] for e in await EventStore(s.running.pool).for_patient(patient_ref)] == [2.5]
 
 
-async def test_an_event_dated_after_the_pathways_today_is_refused_by_the_workflow(env, pathway_worker, patient_ref):
+async def test_an_event_dated_after_the_pathways_today_is_refused(env, pathway_worker, patient_ref):
     s = Scenario(env, pathway_worker, patient_ref)
     today = await s.today()
     await s.record("diagnosis_recorded", diagnosis="relapsing_remitting")
     future = s.event("edss_recorded", add_days(today, 2), score=1.0)
 
     with pytest.raises(EventRefused, match="after today"):
-        await submit_events(s.client, patient_ref, [future], task_queue=s.task_queue)
-    assert (await s.handle.query("summary"))["events_recorded"] == 1
+        await s.record_events([future])
+    assert len(await EventStore(s.running.pool).for_patient(patient_ref)) == 1
 
 
-async def test_follow_up_ended_completes_the_pathway_and_no_further_event_is_taken(env, pathway_worker, patient_ref):
+async def test_follow_up_ended_completes_the_pathway_and_only_its_retraction_is_taken(env, pathway_worker,
+                                                                                     patient_ref):
     s = Scenario(env, pathway_worker, patient_ref)
     await s.record_all([("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
                         ("treatment_started", {"molecule": "natalizumab"})])
     summary = await s.record("follow_up_ended", reason="moved_away")
+    end_id = f"{patient_ref}-3"
     assert summary.ended == "moved_away"
 
     result = await s.handle.result()
@@ -64,3 +68,10 @@ async def test_follow_up_ended_completes_the_pathway_and_no_further_event_is_tak
     assert (await s.handle.describe()).status == WorkflowExecutionStatus.COMPLETED
     with pytest.raises(PathwayEnded, match="has ended"):
         await s.record("edss_recorded", score=2.0)
+
+    reopened = await s.record("event_retracted", retracted_event_id=end_id)
+
+    assert reopened.ended is None and reopened.open_obligations > 0
+    description = await s.handle.describe()
+    assert description.status == WorkflowExecutionStatus.RUNNING
+    assert await s.record("edss_recorded", score=2.0)  # taken again

@@ -50,7 +50,7 @@ async def test_a_full_scenario_logs_no_molecule_diagnosis_or_score(env, pool, pa
             await s.record("treatment_switched", from_molecule="fingolimod", to_molecule="alemtuzumab")
             await s.record("treatment_stopped", molecule="alemtuzumab")
             await eventually(lambda: ReminderLog(pool).history(patient_ref), what="reminders")
-            await s._settle()
+            await s.settle()
 
     structured = [json.dumps(entry, default=str) for entry in captured]
     stdlib = [stdlib_line(record) for record in caplog.records if not record.name.startswith(NOT_OURS)]

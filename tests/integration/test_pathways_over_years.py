@@ -165,7 +165,7 @@ async def test_retracted_mri_removes_its_effect_and_the_pre_start_mri_is_asked_a
 
     await s.advance_to(add_days(t0, 3))
     await s.record("event_retracted", retracted_event_id=mri_event)
-    await s._settle()
+    await s.settle()
     plan = await s.plan()
     r11 = next(o for o in plan.obligations if o.rule == "R11")
     assert (r11.status.value, r11.satisfied_by, r11.due_on) == ("overdue", None, t0)

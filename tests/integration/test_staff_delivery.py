@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections import Counter
 
 from domain.calendar import add_days, add_months
-from pathway_cli.rebuild import rebuild
+from domain.dispatch import ReminderMessage
 from pathway_runtime.metrics import REMINDERS_SENT
+from service.rebuild import rebuild
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import DOMAIN, eventually, staff_stack
-from workflows.gateway import fetch_plan
-from workflows.messages import ReminderMessage
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 NATALIZUMAB_START = [
@@ -104,18 +103,18 @@ async def test_a_pathway_rebuilt_from_the_event_store_has_the_same_plan_and_rese
         await s.record_all(UNPREPARED_START)
         await eventually(lambda: _all_sent(pool, patient_ref, 3), what="first deliveries")
         await s.record("mri_performed", regions=["brain", "spinal"])
-        await s._settle()
-        today = await s.today()
-        before = await fetch_plan(env.client, patient_ref, today)
+        await s.settle()
+        before = await s.plan()
         delivered = len(stack.catcher.messages)
         await s.handle.terminate("simulating a lost pathway")
 
-        report = await rebuild(env.client, EventStore(pool), patient_ref, today, stack.task_queue, check_only=False)
+        report = await rebuild(stack.intake().handoff, EventStore(pool), ReadModel(pool), patient_ref)
 
-        assert report.rebuilt and report.plans_equal, report.differences
+        assert (report.run_before, report.action) == ("TERMINATED", "restarted")
+        assert report.consistent, report.differences
         assert report.stored_events == len(UNPREPARED_START) + 1
-        assert await fetch_plan(env.client, patient_ref, today) == before
-        await s._settle()
+        assert await s.plan() == before
+        await s.settle()
         assert len(stack.catcher.messages) == delivered, "a reminder recorded as sent was sent again"
 
 

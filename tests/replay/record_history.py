@@ -2,34 +2,38 @@
 
     python -m tests.replay.record_history tests/replay/histories/NAME.json
 
-Runs a natalizumab patient for 13 virtual months (events, validations, reminders,
-an overdue escalation) on a throw-away dev server and writes the history as JSON.
-Histories are recorded once and kept: they stand for pathways already running in
-production when the code or the rules change.
+Runs a natalizumab patient for 13 virtual months (events, validations, reminders, an
+overdue escalation) on a throw-away dev server and PostgreSQL, and writes the history as
+JSON, with the patient's stored events beside it (`NAME.events.json`: a run holds none).
+Histories are recorded once and kept: they stand for pathways already running when the
+code or the rules change. Until the first release the workflow may change freely: record
+them again (README, "Versioning").
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
-from activities.persistence import PersistenceActivities
 from domain.calendar import add_days, add_months
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.db import create_pool
 from store.event_store import EventStore
-from store.read_model import ReadModel
-from tests.integration.conftest import RecordingNotifier, Running
 from tests.integration.scenario import Scenario
+from tests.integration.stack import recording_stack
 from tests.pg_support import fresh_database
-from worker import build_worker
 from workflows import search_attributes
+
+PATIENT = "REPLAY-NATALIZUMAB-1"
+
+
+def events_file(history: Path) -> Path:
+    return history.with_suffix(".events.json")
 
 
 async def record(out: Path) -> None:
@@ -39,32 +43,30 @@ async def record(out: Path) -> None:
         search_attributes=search_attributes.ALL,
     )
     async with env, fresh_database() as dsn:
-        task_queue = f"record-{uuid.uuid4()}"
-        running = Running(env.client, task_queue, RecordingNotifier())
         pool = await create_pool(dsn)
-        persistence = PersistenceActivities(EventStore(pool), ReadModel(pool))
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            async with build_worker(env.client, task_queue, running.notifier, persistence, executor):
-                s = Scenario(env, running, "REPLAY-NATALIZUMAB-1")
-                t0 = await s.today()
-                await s.record_all([
-                    ("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
-                    ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
-                    ("mri_performed", {"regions": ["brain", "spinal"]}),
-                    ("treatment_started", {"molecule": "natalizumab"}),
-                    ("treatment_validated", {"via": "rcp_meeting", "molecule": "natalizumab"}),
-                    ("etp_assessed", {"referral_needed": True}),
-                ])
-                await s.advance_to(add_days(t0, 10))
-                await s.record("etp_referral_proposed")
-                first_due = add_months(t0, 6)
-                await s.advance_to(add_days(first_due, 31))
-                await s.record("treatment_validated", via="crc_visit", molecule="natalizumab")
-                await s.advance_to(add_months(t0, 13))
-                history = await s.handle.fetch_history()
+        async with recording_stack(env.client, pool) as running:
+            s = Scenario(env, running, PATIENT)
+            t0 = await s.today()
+            await s.record_all([
+                ("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
+                ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
+                ("mri_performed", {"regions": ["brain", "spinal"]}),
+                ("treatment_started", {"molecule": "natalizumab"}),
+                ("treatment_validated", {"via": "rcp_meeting", "molecule": "natalizumab"}),
+                ("etp_assessed", {"referral_needed": True}),
+            ])
+            await s.advance_to(add_days(t0, 10))
+            await s.record("etp_referral_proposed")
+            first_due = add_months(t0, 6)
+            await s.advance_to(add_days(first_due, 31))
+            await s.record("treatment_validated", via="crc_visit", molecule="natalizumab")
+            await s.advance_to(add_months(t0, 13))
+            history = await s.handle.fetch_history()
+        events = await EventStore(pool).for_patient(PATIENT)
         await pool.close()
     out.write_text(history.to_json())
-    print(f"wrote {out} ({len(history.events)} events)")
+    events_file(out).write_text(json.dumps([e.model_dump(mode="json") for e in events], indent=1) + "\n")
+    print(f"wrote {out} ({len(history.events)} events) and {events_file(out)} ({len(events)} clinical events)")
 
 
 if __name__ == "__main__":

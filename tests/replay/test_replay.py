@@ -1,5 +1,6 @@
-"""Stored histories replay against the current code, and keep replaying after a change
-to the rules table: the plans a running pathway acted on are recorded in its history."""
+"""Stored histories replay against the current code, and keep replaying after a change to
+the rules table: the digests of the plans a running pathway acted on are recorded in its
+history (the settle local activity's results), so replay never reads the event store."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from domain.events import parse_event
 from domain.planner import compute_plan
 from domain.ruleset import MOLECULE_BY_CODE
 from tests.cli_support import TEST_CODEC_KEYS
+from tests.replay.record_history import PATIENT, events_file
 from workflows.patient_pathway import PatientPathwayWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-RECORDED_BEFORE_RULE_CHANGE = Path(__file__).parent / "histories" / "natalizumab-ruleset-2026-11.1.json"
+HISTORIES = sorted(p for p in (Path(__file__).parent / "histories").glob("*.json") if not p.name.endswith(".events.json"))
+RECORDED_BEFORE_RULE_CHANGE = Path(__file__).parent / "histories" / "natalizumab-13-months.json"
 
 
 def load(path: Path) -> WorkflowHistory:
@@ -29,18 +32,19 @@ def load(path: Path) -> WorkflowHistory:
 
 async def replay(history: WorkflowHistory) -> None:
     # The production converter: encrypted payloads decrypt, older plain ones pass through.
-    replayer = Replayer(workflows=[PatientPathwayWorkflow], data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
+    replayer = Replayer(workflows=[PatientPathwayWorkflow, ReconcileWorkflow],
+                        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
     await replayer.replay_workflow(history)
 
 
-def recorded_plans(path: Path) -> list[dict]:
-    """The results of the compute_plan local activity, as recorded in the history."""
-    plans = []
+def recorded_digests(path: Path) -> list[dict]:
+    """The results of the settle local activity, as recorded in the history."""
+    digests = []
     for event in json.loads(path.read_text())["events"]:
         marker = event.get("markerRecordedEventAttributes")
         if marker and "result" in marker.get("details", {}):
-            plans += [json.loads(base64.b64decode(p["data"])) for p in marker["details"]["result"]["payloads"]]
-    return plans
+            digests += [json.loads(base64.b64decode(p["data"])) for p in marker["details"]["result"]["payloads"]]
+    return digests
 
 
 def test_there_are_stored_histories_to_replay():
@@ -52,33 +56,33 @@ async def test_stored_history_replays_with_the_current_workflow(path):
     await replay(load(path))
 
 
+def test_a_recorded_run_carries_digests_not_events():
+    digests = recorded_digests(RECORDED_BEFORE_RULE_CHANGE)
+    assert digests and all("stored_seq" in d and "events" not in d for d in digests)
+    assert max(d["summary"]["events_recorded"] for d in digests) == 8
+
+
 async def test_history_recorded_before_a_rule_change_still_replays(monkeypatch):
     path = RECORDED_BEFORE_RULE_CHANGE
-    plans = recorded_plans(path)
-    assert plans, "the history holds the plans its decisions used"
-    natalizumab_events = [parse_event(e) for e in _events_sent(path)]
+    last = recorded_digests(path)[-1]
+    events = [parse_event(e) for e in json.loads(events_file(path).read_text())]
+    as_of = date.fromisoformat(_as_of(last))
 
-    as_of = date.fromisoformat(plans[-1]["as_of"])
-    before = compute_plan("REPLAY-NATALIZUMAB-1", natalizumab_events, as_of)
-    assert _validation_dues(before) == [date.fromisoformat(o["due_on"]) for o in plans[-1]["obligations"] if o["rule"] == "R15"]
+    before = compute_plan(PATIENT, events, as_of)
+    recorded_dues = [date.fromisoformat(d["due_on"]) for d in last["summary"]["next_due"] if d["rule"] == "R15"]
+    assert recorded_dues and recorded_dues[0] in _validation_dues(before)
     slower = MOLECULE_BY_CODE["natalizumab"].model_copy(update={"validation_every_months": 3})
     monkeypatch.setitem(MOLECULE_BY_CODE, "natalizumab", slower)
-    after = compute_plan("REPLAY-NATALIZUMAB-1", natalizumab_events, as_of)
+    after = compute_plan(PATIENT, events, as_of)
 
     assert _validation_dues(before) != _validation_dues(after), "the rule change must change the plan"
     await replay(load(path))
 
 
+def _as_of(digest: dict) -> str:
+    """The date of the plan a digest came from, from its details (`as of YYYY-MM-DD`)."""
+    return digest["details"].split("(as of ")[1][:10]
+
+
 def _validation_dues(plan) -> list:
-    return [o.due_on for o in plan.obligations if o.rule == "R15"]
-
-
-def _events_sent(path: Path) -> list[dict]:
-    """The clinical events carried by the record_events updates of the history."""
-    sent = []
-    for event in json.loads(path.read_text())["events"]:
-        accepted = event.get("workflowExecutionUpdateAcceptedEventAttributes")
-        if accepted:
-            for payload in accepted["acceptedRequest"]["input"]["args"]["payloads"]:
-                sent += json.loads(base64.b64decode(payload["data"]))["events"]
-    return sent
+    return [o.due_on for o in plan.obligations if o.rule == "R15" and o.status.value != "satisfied"]

@@ -23,7 +23,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 async def test_the_example_directory_loads(pool):
-    assert await Directory(pool).load(EXAMPLE) == (3, 2)
+    assert await Directory(pool).load(EXAMPLE) == (3, 3)
 
 
 async def test_recipients_get_the_addresses_of_their_role(pool):
@@ -76,7 +76,7 @@ async def test_csv_files_load_by_kind_and_reloading_updates_in_place(pool, tmp_p
         ("a.martin@example.org", None),
     ]
     assert await pool.fetchval("SELECT count(*) FROM neurologists") == 4
-    assert await pool.fetchval("SELECT count(*) FROM centres") == 2
+    assert await pool.fetchval("SELECT count(*) FROM centres") == 3
 
 
 async def test_a_bad_csv_row_is_named_with_its_line_and_field_and_nothing_is_loaded(pool, tmp_path):

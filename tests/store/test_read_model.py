@@ -48,13 +48,16 @@ async def test_an_older_version_never_overwrites_a_newer_one(pool, patient_ref):
     assert [o["obligation_id"] for o in await read_model.obligations(patient_ref)] == ["mri-2"]
 
 
-async def test_the_same_version_written_twice_is_written_once(pool, patient_ref):
+async def test_a_plan_of_the_same_store_position_later_in_time_replaces_the_earlier(pool, patient_ref):
+    # The version is the event-store position: the same events at a later date (statuses moved).
     read_model = ReadModel(pool)
     first = plan(patient_ref, obligation("mri-1", "2026-09-01"))
+    later = first.model_copy(update={"as_of": date(2026, 10, 1), "obligations": (
+        obligation("mri-1", "2026-09-01", Status.OVERDUE),)})
 
     assert await read_model.upsert_plan(first, 3) is True
-    assert await read_model.upsert_plan(first.model_copy(update={"molecule": "other"}), 3) is False
-    assert (await read_model.patient(patient_ref))["molecule"] == "natalizumab"
+    assert await read_model.upsert_plan(later, 3) is True
+    assert [o["status"] for o in await read_model.obligations(patient_ref)] == ["overdue"]
 
 
 async def test_a_newer_plan_replaces_the_obligations_instead_of_adding_to_them(pool, patient_ref):

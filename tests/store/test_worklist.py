@@ -54,7 +54,11 @@ async def test_filter_by_neurologist(worklist):
 
 
 async def test_filter_by_status_including_closed_ones(worklist):
-    assert ids(await worklist.open_obligations(status=["overdue"])) == ["c-visit", "a-mri"]
+    # `overdue` is past the due date: the defaulted item is listed too, and says so (issue 10, case 6).
+    overdue = await worklist.open_obligations(status=["overdue"])
+    assert [(r["obligation_id"], r["status"]) for r in overdue] == [
+        ("c-visit", "overdue"), ("a-mri", "overdue"), ("b-edss", "defaulted")]
+    assert ids(await worklist.open_obligations(status=["defaulted"])) == ["b-edss"]
     assert ids(await worklist.open_obligations(status=[Status.SATISFIED, Status.CANCELLED])) == ["a-val", "b-old"]
 
 

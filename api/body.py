@@ -1,4 +1,4 @@
-"""Reading and validating a submission before anything touches Temporal or PostgreSQL:
+"""Reading and validating a request body before anything touches Temporal or PostgreSQL:
 size caps, strict JSON, then every event through the domain's strict models and the
 clinic's date. Any problem refuses the whole request, naming each bad field."""
 

@@ -1,1 +1,0 @@
-DELETE FROM event_claims WHERE event_id = ANY($1::text[])

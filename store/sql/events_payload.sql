@@ -1,1 +1,0 @@
-SELECT payload FROM events WHERE event_id = $1

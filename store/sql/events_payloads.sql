@@ -1,1 +1,0 @@
-SELECT event_id, payload FROM events WHERE event_id = ANY($1::text[])

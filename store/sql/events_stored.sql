@@ -1,0 +1,1 @@
+SELECT event_id, patient_ref, payload FROM events WHERE event_id = ANY($1::text[])
