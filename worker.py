@@ -23,8 +23,6 @@ from pathway_runtime.logs import configure_logging
 from pathway_runtime.metrics import serve_metrics
 from pathway_runtime.temporal import connect_temporal, workflow_runner
 from service.handoff import Handoff
-from service.intake import utc_now
-from service.settlement import Settlement
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from workflows.patient_pathway import PatientPathwayWorkflow
@@ -43,10 +41,9 @@ def build_worker(
     """A worker of pathways on `task_queue`. `timings`: what the reconcile starts runs with;
     `sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
     the worker process follows PATHWAY_WORKFLOW_SANDBOX)."""
-    events, settlement = EventStore(pool), Settlement(pool)
-    handoff = Handoff(client=client, settlement=settlement, task_queue=task_queue,
-                      timings=timings or PathwayTimings(), settings=DEFAULT_SETTINGS,
-                      timeout_s=handoff_timeout_s, clock=utc_now)
+    events = EventStore(pool)
+    handoff = Handoff.on(client, pool, task_queue, timings, DEFAULT_SETTINGS, handoff_timeout_s)
+    settlement = handoff.settlement
     return Worker(
         client,
         task_queue=task_queue,

@@ -22,7 +22,7 @@ from contracts.pathway import SendOutcome
 from delivery.email import message_id_for
 from delivery.errors import DeliveryFailed, NoRecipient
 from domain.dispatch import ReminderMessage
-from pathway_runtime.metrics import REMINDERS_ALREADY_SENT, REMINDERS_FAILED, REMINDERS_SENT, REMINDERS_WAITING
+from service.metrics import REMINDERS_ALREADY_SENT, REMINDERS_FAILED, REMINDERS_SENT, REMINDERS_WAITING
 from store.directory import Directory
 from store.reminder_log import ReminderLog
 

@@ -13,7 +13,7 @@ from temporalio import activity
 from activities.failures import retryable_database_failures
 from contracts.pathway import SEND_REMINDER_ACTIVITY, SendOutcome
 from domain.dispatch import ReminderMessage
-from pathway_runtime.metrics import REMINDERS_STALE
+from service.metrics import REMINDERS_STALE
 from store.event_store import EventStore
 
 

@@ -35,9 +35,7 @@ from contracts.pathway import PathwayTimings
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 from pathway_cli.temporal_server import find_temporal_binary
 from service.intake import Intake
-from service.settlement import Settlement
 from store.db import create_pool
-from store.event_store import EventStore
 from store.tokens import TokenStore
 from tests.pg_support import fresh_database
 from workflows import search_attributes
@@ -207,8 +205,7 @@ class Stack:
     def intake(self, task_queue: str, settings: PathwaySettings = DEFAULT_SETTINGS,
                timings: PathwayTimings | None = None) -> Intake:
         """The service layer's intake (what the API and the CLI call) on this stack, in this process."""
-        return Intake.wire(EventStore(self.pool), Settlement(self.pool), self.client, task_queue,
-                           timings=timings or PathwayTimings(), settings=settings)
+        return Intake.on(self.client, self.pool, task_queue, timings, settings)
 
     async def integration_token(self, name: str) -> str:
         token, _ = await TokenStore(self.pool).create(name, "integration")

@@ -49,6 +49,10 @@ def serve(config: AppConfig, host: str, port: int) -> int:
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; the API needs PostgreSQL (`pathway dev` starts one)")
     print(f"API:  http://{host}:{port}/v1  (OpenAPI docs: http://{host}:{port}/docs)", file=sys.stderr, flush=True)
+    if config.metrics_port:  # the intake's counters (events stored, refused, deliveries pending)
+        from pathway_runtime.metrics import serve_metrics
+
+        serve_metrics(config.metrics_host, config.metrics_port)
     server = uvicorn.Server(server_config(create_app(config), host, port, proxy_headers=False))
     # uvicorn stops gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
     # it found installed: with this one there, the command ends with its own exit code (0).

@@ -82,7 +82,6 @@ async def _redeliver(config: AppConfig, pool) -> None:
     from pathway_runtime.bootstrap import handoff_for
     from pathway_runtime.temporal import connect_temporal
     from service.reconcile import redeliver
-    from service.settlement import Settlement
 
     reminders = ReminderLog(pool)
     if not await reminders.undelivered_patients():
@@ -92,7 +91,7 @@ async def _redeliver(config: AppConfig, pool) -> None:
     except RuntimeError:
         print("reminders waiting for an address: Temporal cannot be reached now; the next reconcile sends them")
         return
-    synced, pending = await redeliver(handoff_for(config, client, Settlement(pool)), EventStore(pool), reminders)
+    synced, pending = await redeliver(handoff_for(config, client, pool), EventStore(pool), reminders)
     print(f"reminders waiting for an address: offered again for {len(synced)} patients"
           + (f"; {len(pending)} did not answer (the next reconcile retries)" if pending else ""))
 

@@ -23,7 +23,8 @@ from pathway_cli.render import render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.temporal import connect_temporal
-from service.intake import record, utc_now
+from service.handoff import utc_now
+from service.intake import record
 from service.plans import current_plan
 from service.rebuild import rebuild
 from service.reconcile import reconcile
@@ -79,7 +80,7 @@ async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
         client = await _connect(config)
         if args.command == "submit":
             return await _submit(config, client, wired, events, args.json)
-        handoff = handoff_for(config, client, wired.settlement)
+        handoff = handoff_for(config, client, wired.pool)
         if args.command == "rebuild":
             return await _rebuild(handoff, wired, args)
         report = await reconcile(handoff, wired.events, wired.reminders,

@@ -18,7 +18,7 @@ from delivery.webhook import WebhookChannel, WebhookSettings
 from domain.settings import DEFAULT_SETTINGS
 from pathway_runtime.config import AppConfig, ConfigError
 from service.handoff import Handoff
-from service.intake import Intake, utc_now
+from service.intake import Intake
 from service.settlement import Settlement
 from store.db import create_pool
 from store.directory import Directory
@@ -62,14 +62,14 @@ def channels_for(config: AppConfig) -> tuple[Channel, ...]:
     return tuple(channels) or (LogChannel(),)
 
 
-def handoff_for(config: AppConfig, client: Client, settlement: Settlement) -> Handoff:
-    return Handoff(client=client, settlement=settlement, task_queue=config.task_queue, timings=config.timings(),
-                   settings=DEFAULT_SETTINGS, timeout_s=config.api_temporal_timeout_s, clock=utc_now)
+def handoff_for(config: AppConfig, client: Client, pool: asyncpg.Pool) -> Handoff:
+    """How the service layer hands events to pathways, as configured."""
+    return Handoff.on(client, pool, config.task_queue, config.timings(), DEFAULT_SETTINGS,
+                      config.api_temporal_timeout_s)
 
 
 def intake_for(config: AppConfig, client: Client, pool: asyncpg.Pool) -> Intake:
-    settlement = Settlement(pool)
-    return Intake(events=EventStore(pool), handoff=handoff_for(config, client, settlement),
+    return Intake(events=EventStore(pool), handoff=handoff_for(config, client, pool),
                   concurrency=config.api_concurrency)
 
 

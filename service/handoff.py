@@ -19,19 +19,24 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+import asyncpg
 import structlog
 from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from contracts.pathway import PathwayInput, PathwayTimings, PlanSummary, SyncRequest
-from domain.settings import PathwaySettings
+from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 from service import gateway
 from service.settlement import Settlement
 from store.event_store import PathwayRecord
 
 log = structlog.get_logger("handoff")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,14 @@ class Handoff:
     timeout_s: float
     """How long to wait for a run's answer before leaving the delivery pending."""
     clock: Callable[[], datetime]
+    """Now (aware): what a pathway ended with no run is published at."""
+
+    @classmethod
+    def on(cls, client: Client, pool: asyncpg.Pool, task_queue: str, timings: PathwayTimings | None = None,
+           settings: PathwaySettings = DEFAULT_SETTINGS, timeout_s: float = 30.0,
+           clock: Callable[[], datetime] = utc_now) -> Handoff:
+        return cls(client=client, settlement=Settlement(pool), task_queue=task_queue,
+                   timings=timings or PathwayTimings(), settings=settings, timeout_s=timeout_s, clock=clock)
 
     async def deliver(self, record: PathwayRecord, reason: str = "events", centre_id: str | None = None,
                       fresh: bool = False) -> PlanSummary | None:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+import asyncpg
 import structlog
 from temporalio.client import Client
 
@@ -28,17 +29,12 @@ from domain.errors import EventRefused
 from domain.events import CareTeamAssigned, ClinicalEvent, check_admissible
 from domain.planner import local_date
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
-from pathway_runtime.metrics import EVENTS_STORED
-from service.handoff import Handoff
-from service.settlement import Settlement
+from service.handoff import Handoff, utc_now
+from service.metrics import DELIVERIES_PENDING, EVENTS_DUPLICATE, EVENTS_REFUSED, EVENTS_STORED
 from store.db import StoreError
 from store.event_store import EventStore
 
 log = structlog.get_logger("intake")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -53,14 +49,11 @@ class Intake:
     """Now (aware): the clinic's "today" for admissibility. Tests on virtual time pass theirs."""
 
     @classmethod
-    def wire(cls, events: EventStore, settlement: Settlement, client: Client, task_queue: str,
-             timings: PathwayTimings | None = None, settings: PathwaySettings = DEFAULT_SETTINGS,
-             temporal_timeout_s: float = 30.0, concurrency: int = 16,
-             clock: Callable[[], datetime] = utc_now) -> Intake:
-        handoff = Handoff(client=client, settlement=settlement, task_queue=task_queue,
-                          timings=timings or PathwayTimings(), settings=settings,
-                          timeout_s=temporal_timeout_s, clock=clock)
-        return cls(events=events, handoff=handoff, concurrency=concurrency, clock=clock)
+    def on(cls, client: Client, pool: asyncpg.Pool, task_queue: str, timings: PathwayTimings | None = None,
+           settings: PathwaySettings = DEFAULT_SETTINGS, temporal_timeout_s: float = 30.0, concurrency: int = 16,
+           clock: Callable[[], datetime] = utc_now) -> Intake:
+        handoff = Handoff.on(client, pool, task_queue, timings, settings, temporal_timeout_s, clock)
+        return cls(events=EventStore(pool), handoff=handoff, concurrency=concurrency, clock=clock)
 
     def today(self) -> date:
         return local_date(self.clock(), self.handoff.settings)
@@ -113,6 +106,7 @@ async def record_patient(intake: Intake, patient_ref: str, events: Sequence[Clin
         check_admissible(event, today)
     appended = await intake.events.append(patient_ref, events, sender)
     EVENTS_STORED.inc(len(appended.accepted))
+    EVENTS_DUPLICATE.inc(len(appended.duplicates))
     centres = [e.centre_id for e in events if isinstance(e, CareTeamAssigned)]
     if appended.accepted or appended.record.unsettled:
         reason = f"reopened by {appended.reopened_by}" if appended.reopened_by else "events"
@@ -124,6 +118,7 @@ async def record_patient(intake: Intake, patient_ref: str, events: Sequence[Clin
         summary = await intake.handoff.summary_from_store(patient_ref)
         if appended.accepted or appended.record.unsettled:
             summary = summary.model_copy(update={"delivery": "pending"})
+            DELIVERIES_PENDING.inc()
     summary = summary.model_copy(update={"accepted": appended.accepted, "duplicates": appended.duplicates})
     await log.ainfo("events recorded", patient_ref=patient_ref, accepted=len(appended.accepted),
                     duplicates=len(appended.duplicates), delivery=summary.delivery)
@@ -145,6 +140,7 @@ async def record(intake: Intake, events: Sequence[ClinicalEvent], sender: str | 
                 except Exception as error:  # each patient's refusal is reported by the caller
                     if not _expected(error):
                         raise
+                    EVENTS_REFUSED.labels(type(error).__name__).inc()
                     return Outcome(ref, error=error)
 
     return list(await asyncio.gather(*(one(ref, group) for ref, group in by_patient(events).items())))

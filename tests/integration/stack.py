@@ -16,10 +16,9 @@ from temporalio.client import Client
 from activities.delivery import Channel, StaffDelivery
 from contracts.pathway import PathwayTimings
 from domain.dispatch import ReminderMessage
-from service.intake import Intake, utc_now
-from service.settlement import Settlement
+from service.handoff import utc_now
+from service.intake import Intake
 from store.directory import Directory
-from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from worker import build_worker
 
@@ -58,8 +57,8 @@ class Running:
     def intake(self, clock: Callable[[], datetime] = utc_now, timeout_s: float = 30.0) -> Intake:
         """The intake clients use, on this stack's task queue; `clock` is "now" (virtual in
         time-skipping tests)."""
-        return Intake.wire(EventStore(self.pool), Settlement(self.pool), self.client, self.task_queue,
-                           timings=self.timings, temporal_timeout_s=timeout_s, clock=clock)
+        return Intake.on(self.client, self.pool, self.task_queue, self.timings, temporal_timeout_s=timeout_s,
+                         clock=clock)
 
 
 @asynccontextmanager

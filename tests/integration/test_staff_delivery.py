@@ -7,7 +7,7 @@ from collections import Counter
 
 from domain.calendar import add_days, add_months
 from domain.dispatch import ReminderMessage
-from pathway_runtime.metrics import REMINDERS_SENT
+from service.metrics import REMINDERS_SENT
 from service.rebuild import rebuild
 from store.event_store import EventStore
 from store.read_model import ReadModel

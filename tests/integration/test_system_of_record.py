@@ -14,10 +14,12 @@ from contracts.pathway import workflow_id_for
 from domain.calendar import add_days, add_months
 from domain.dispatch import UNDELIVERED
 from pathway_cli.temporal_server import find_temporal_binary
+from service.gateway import running_summary
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from tests.api.conftest import api_on, event
 from tests.cli_support import run_cli
+from tests.integration import runs
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import eventually, staff_stack
 
@@ -137,3 +139,21 @@ async def test_case_6_the_cli_worklist_takes_the_statuses_the_api_takes(env, dat
         assert answer.returncode == 0, (status, answer.stderr)
 
 
+
+
+async def test_case_1_pathway_rebuild_repairs_a_running_run_reset_behind_the_store(
+    env, pathway_worker, database, patient_ref
+):
+    s = Scenario(env, pathway_worker, patient_ref)
+    await s.record_all([("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
+                        ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})])
+    await s.record("treatment_started", molecule="ocrelizumab")
+    await runs.reset_to_first_task(env.client, patient_ref)  # the new run starts over, behind the store
+    names = cli_env(env, database, pathway_worker.task_queue)
+
+    rebuilt = await cli("rebuild", patient_ref, env=names)
+
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "run before: RUNNING; resynced; consistent with the store" in rebuilt.stdout
+    summary = await running_summary(env.client, patient_ref)
+    assert (summary.events_recorded, summary.molecule) == (3, "ocrelizumab")
