@@ -21,8 +21,9 @@ from domain.events import parse_event
 from domain.planner import compute_plan
 from store.event_store import EventStore
 from store.read_model import ReadModel
-from tests.api.conftest import Api, bearer, event, eventually, today
+from tests.api.conftest import Api, bearer, event, today
 from tests.cli_support import TEST_CODEC_KEYS
+from tests.support.waiting import eventually
 from workflows.gateway import fetch_plan, submit_events
 from workflows.messages import workflow_id_for
 from workflows.patient_pathway import PatientPathwayWorkflow
@@ -80,7 +81,7 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
 
     assert {r.status_code for r in answers} <= {200, 201}, [r.text for r in answers if r.status_code > 201]
     stored = await eventually(lambda: EventStore(pool).records_for_patient(patient_ref),
-                              lambda records: len(records) >= len(events))
+                              lambda records: len(records) >= len(events), what="every event in the event store")
     ids = [r.event.event_id for r in stored]
     assert Counter(ids) == Counter(e["event_id"] for e in events), "every event recorded once"
     assert {r.sender for r in stored} <= {name for name, _ in tokens}
@@ -98,7 +99,8 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
     assert in_sent_order == expected, "the plan does not depend on the order the events arrived in"
     await eventually(lambda: ReadModel(pool).obligations(patient_ref),
                      lambda rows: sorted((o["obligation_id"], o["status"]) for o in rows)
-                     == sorted((o.id, o.status.value) for o in expected.obligations))
+                     == sorted((o.id, o.status.value) for o in expected.obligations),
+                     what="the read model's obligations of the plan of all events")
 
 
 async def test_events_of_one_patient_through_concurrent_gateway_calls_give_the_plan_of_all_of_them(
@@ -116,7 +118,8 @@ async def test_events_of_one_patient_through_concurrent_gateway_calls_give_the_p
     handle = client.get_workflow_handle(workflow_id_for(patient_ref))
     in_workflow = await handle.query(PatientPathwayWorkflow.events)
     assert Counter(e.event_id for e in in_workflow) == Counter(e.event_id for e in events)
-    stored = await eventually(lambda: EventStore(pool).for_patient(patient_ref), lambda s: len(s) >= len(events))
+    stored = await eventually(lambda: EventStore(pool).for_patient(patient_ref), lambda s: len(s) >= len(events),
+                              what="every event in the event store")
     assert Counter(e.event_id for e in stored) == Counter(e.event_id for e in in_workflow)
     assert await fetch_plan(client, patient_ref, today()) == compute_plan(patient_ref, stored, today())
 
@@ -140,7 +143,8 @@ async def test_the_event_store_keeps_the_order_of_receipt_of_events_from_several
 
     async def send_and_see_it_taken(sender: str, e) -> None:
         sends.append(asyncio.create_task(submit_events(client, patient_ref, [e], task_queue=task_queue, sender=sender)))
-        await eventually(lambda: _taken_ids(handle), lambda taken: e.event_id in taken)
+        await eventually(lambda: _taken_ids(handle), lambda taken: e.event_id in taken,
+                         what=f"event {e.event_id} taken by the pathway")
 
     blocker = await asyncpg.connect(database)
     try:

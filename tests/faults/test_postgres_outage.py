@@ -36,8 +36,9 @@ from tests.cli_support import EXAMPLES
 from tests.faults.support import postgres_proxy
 from tests.integration.conftest import RecordingNotifier
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.staff_stack import FAST
 from tests.pg_support import create_database
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 from worker import build_worker
 from workflows.patient_pathway import PatientPathwayWorkflow

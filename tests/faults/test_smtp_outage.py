@@ -10,7 +10,8 @@ from datetime import timedelta
 from store.reminder_log import ReminderLog
 from tests.faults.support import delivery_attempts
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import eventually, staff_stack
+from tests.integration.staff_stack import staff_stack
+from tests.support.waiting import eventually
 from workflows.messages import DeliveryTimeouts
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})

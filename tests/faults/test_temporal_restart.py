@@ -21,7 +21,8 @@ from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
 from tests.faults.support import TemporalDevServer, connect_client
 from tests.integration.scenario import PARIS, Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.staff_stack import FAST
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 from workflows.patient_pathway import PatientPathwayWorkflow
 

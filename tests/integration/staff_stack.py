@@ -3,10 +3,7 @@ over SMTP to a local catcher."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -56,15 +53,3 @@ async def staff_stack(client, pool, *, with_worker: bool = True):
         with ThreadPoolExecutor(max_workers=4) as executor:
             async with build_worker(client, stack.task_queue, delivery, persistence, executor):
                 yield stack
-
-
-async def eventually(check: Callable[[], Awaitable[object]], timeout_s: float = 15.0, what: str = "condition"):
-    """Poll `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        await asyncio.sleep(0.1)

@@ -13,7 +13,8 @@ from store.directory import Directory
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import FAST, eventually
+from tests.integration.staff_stack import FAST
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),

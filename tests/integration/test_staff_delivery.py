@@ -12,7 +12,8 @@ from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import DOMAIN, eventually, staff_stack
+from tests.integration.staff_stack import DOMAIN, staff_stack
+from tests.support.waiting import eventually
 from workflows.gateway import fetch_plan
 from workflows.messages import ReminderMessage
 
