@@ -7,7 +7,6 @@ event dated today (virtual) through the same gateway the CLI uses.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.events import parse_event
 from domain.plan import Plan
 from domain.planner import local_date
+from tests.support.waiting import eventually
 from workflows.gateway import fetch_plan, fetch_sent_reminders, submit_events
 from workflows.messages import PlanSummary, SentReminder, workflow_id_for
 from workflows.patient_pathway import PatientPathwayWorkflow
@@ -71,15 +71,21 @@ class Scenario:
     async def _settle(self) -> None:
         """Wait until the workflow is idle (no activity, no workflow task pending, twice in
         a row): the reminders and writes its last wake-up started have finished."""
-        quiet = 0
-        for _ in range(100):
+        idle_in_a_row = 0
+
+        async def pending() -> dict:
             raw = (await self.handle.describe()).raw_description
-            busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
-            quiet = 0 if busy else quiet + 1
-            if quiet == 2:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the workflow did not settle within 5 s")
+            return {"activities": [a.activity_type.name for a in raw.pending_activities],
+                    "workflow_task": raw.HasField("pending_workflow_task")}
+
+        def idle_twice(state: dict) -> bool:
+            nonlocal idle_in_a_row
+            busy = bool(state["activities"]) or state["workflow_task"]
+            idle_in_a_row = 0 if busy else idle_in_a_row + 1
+            return idle_in_a_row == 2
+
+        await eventually(pending, idle_twice, interval_s=0.05,
+                         what=f"{self.handle.id} idle (nothing pending, twice in a row)")
 
     async def plan(self, as_of: date | None = None) -> Plan:
         return await fetch_plan(self.client, self.patient_ref, as_of or await self.today())
