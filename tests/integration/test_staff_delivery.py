@@ -46,7 +46,7 @@ async def test_natalizumab_patient_gets_obligation_rows_then_reminder_rows_and_e
         await s.advance_to(add_days(add_months(t0, 6), -30))
         # A row is claimed (pending) before the e-mail goes out and marked sent after.
         reminders = await eventually(lambda: ReminderLog(pool).history(patient_ref),
-                                     lambda rows: rows and all(r.status != "pending" for r in rows),
+                                     lambda rows: bool(rows) and all(r.status != "pending" for r in rows),
                                      what="reminder rows past pending")
         assert [(r.rule, r.step, r.channel, r.status, r.attempts) for r in reminders] == [
             ("R15", "heads_up", "email", "sent", 1)]
