@@ -98,7 +98,7 @@ class PatientPathwayWorkflow:
             self._send_due()
             await self._sleep()
             await self._settle()
-            if workflow.info().is_continue_as_new_suggested() and await self._may_finish():
+            if workflow.info().is_continue_as_new_suggested() and await self._may_finish(or_wake=True):
                 workflow.continue_as_new(self._carry_over(start))
         return self._digest.summary
 
@@ -183,11 +183,13 @@ class PatientPathwayWorkflow:
         await workflow.wait_condition(lambda: self._pending() or self._timer.fired)
         self._timer.take()
 
-    async def _may_finish(self) -> bool:
-        """Wait until sends and handlers are done; False if a sync came meanwhile."""
+    async def _may_finish(self, or_wake: bool = False) -> bool:
+        """Wait until sends and handlers are done; False if a sync came meanwhile (or, with
+        `or_wake`, the timer fired: a long SMTP outage must not hold up the next reminders)."""
         await workflow.wait_condition(
-            lambda: self._pending() or (not self._sending and workflow.all_handlers_finished()))
-        return not self._pending()
+            lambda: self._pending() or (or_wake and self._timer.fired)
+            or (not self._sending and workflow.all_handlers_finished()))
+        return not self._pending() and not (or_wake and self._timer.fired)
 
     # --- reminders -----------------------------------------------------------------
 

@@ -4,13 +4,12 @@ queue, PostgreSQL. Tests talk to it over real HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -23,8 +22,7 @@ from pathway_runtime.config import AppConfig
 from pathway_runtime.http_server import serving as serve_in_process
 from store.tokens import TokenStore
 from tests.integration.conftest import database, env, pathway_worker, patient_ref, pool  # noqa: F401
-
-T = TypeVar("T")
+from tests.support.waiting import eventually
 
 
 @asynccontextmanager
@@ -93,20 +91,9 @@ def event(ref: str, type_: str, event_id: str | None = None, on: date | None = N
             "type": type_, "occurred_on": (on or today()).isoformat(), **fields}
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout_s: float = 15.0) -> T:
-    """Poll `probe` until `accept` holds for its result (the read side lags the workflow)."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        value = await probe()
-        if accept(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s} s; last value: {value!r}"[:2000])
-        await asyncio.sleep(0.1)
-
-
 async def stored_events(api: Api, ref: str, count: int) -> list[dict]:
     """The patient's events once the event store has `count` of them."""
     response = await eventually(lambda: api.get(f"/v1/patients/{ref}/events"),
-                                lambda r: r.status_code == 200 and len(r.json()["events"]) >= count)
+                                lambda r: r.status_code == 200 and len(r.json()["events"]) >= count,
+                                what=f"{count} stored event(s) of {ref}")
     return response.json()["events"]

@@ -9,7 +9,8 @@ import time
 import uuid
 
 from domain.calendar import add_days
-from tests.api.conftest import event, eventually, today
+from tests.api.conftest import event, today
+from tests.support.waiting import eventually
 
 PATIENTS, EVENTS_EACH = 100, 10
 
@@ -59,7 +60,8 @@ async def test_a_batch_of_1000_events_for_100_patients_is_recorded_whole_and_sen
     assert all(s["events_recorded"] == EVENTS_EACH for s in at_once.json()["patients"])
     assert await plans(api, refs) == recorded
 
-    await eventually(lambda: _stored_count(api, refs), lambda n: n == 1000, timeout_s=60)
+    await eventually(lambda: _stored_count(api, refs), lambda n: n == 1000, timeout_s=60,
+                     what="the 1000 events in the event store")
     started = time.perf_counter()
     later = await api.post(batch)
     later_s = time.perf_counter() - started

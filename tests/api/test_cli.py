@@ -10,8 +10,9 @@ import uuid
 import httpx
 
 from store.tokens import TokenStore
-from tests.api.conftest import event, eventually
+from tests.api.conftest import event
 from tests.cli_support import PATHWAY, TEST_CODEC_KEYS, free_port, run_cli
+from tests.support.waiting import eventually
 
 
 async def cli(*args: str, env: dict[str, str]):
@@ -53,7 +54,8 @@ async def test_pathway_api_serves_events_in_and_plans_out_and_stops_on_sigterm(e
         env={**os.environ, "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS, **variables})
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            await eventually(lambda: _get(http, "/readyz"), lambda status: status == 200)
+            await eventually(lambda: _get(http, "/readyz"), lambda status: status == 200,
+                             what="`pathway api` ready (/readyz 200)")
             ref = f"CLI{uuid.uuid4().hex[:10]}"
             posted = await http.post("/v1/events", headers={"Authorization": f"Bearer {integration}"},
                                      json=event(ref, "treatment_started", molecule="ocrelizumab"))

@@ -9,17 +9,24 @@ from structlog.testing import capture_logs
 
 from api.app import create_app
 from tests.api.conftest import config_for, event, serving
+from tests.support.waiting import eventually
+
+
+def first_line(logs: list[dict], event_name: str) -> dict | None:
+    return next((line for line in logs if line["event"] == event_name), None)
 
 
 async def test_a_request_is_logged_with_client_and_patient_and_without_token_or_content(api, patient_ref):
     body = event(patient_ref, "edss_recorded", score=4.5, source="neurology-ward-7")
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         assert (await api.post(body)).status_code == 201
+        # Written once the response is on its way: it may land after the answer, so wait
+        # for it here, while the capture lasts. It is the request's last line.
+        request = await eventually(lambda: first_line(logs, "request"), what="the 'request' log line")
+        recorded = await eventually(lambda: first_line(logs, "events recorded"), what="the 'events recorded' log line")
 
-    request = next(line for line in logs if line["event"] == "request")
     assert request["path"] == "/v1/events" and request["status"] == 201
     assert request["client"] == api.integration_name and request["request_id"]
-    recorded = next(line for line in logs if line["event"] == "events recorded")
     assert recorded["patient_ref"] == patient_ref and recorded["event_id"] == body["event_id"]
     text = repr(logs)
     assert api.integration["Authorization"].removeprefix("Bearer ") not in text

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from domain.calendar import add_days, add_months
 from domain.dispatch import ReminderMessage
 from store.reminder_log import ReminderLog
-from tests.api.conftest import event, eventually, stored_events, today
+from tests.api.conftest import event, stored_events, today
+from tests.support.waiting import eventually
 
 
 async def test_the_plan_of_an_unknown_patient_is_404_now_and_what_if(api, patient_ref):
@@ -63,7 +64,8 @@ async def test_a_malformed_date_or_patient_ref_in_a_read_is_refused_422(api, pat
 
 async def test_the_reminders_of_a_patient_come_from_the_reminder_log(api, patient_ref):
     await api.post(event(patient_ref, "diagnosis_recorded", diagnosis="relapsing_remitting"))
-    await eventually(lambda: api.get(f"/v1/patients/{patient_ref}/reminders"), lambda r: r.status_code == 200)
+    await eventually(lambda: api.get(f"/v1/patients/{patient_ref}/reminders"), lambda r: r.status_code == 200,
+                     what="the patient known to the reminders read")
     message = ReminderMessage(
         reminder_id=f"{patient_ref}-R7-due", patient_ref=patient_ref, obligation_id=f"{patient_ref}-R7",
         rule="R7", kind="mri", step="due", due_on=today(), scheduled_at=datetime.now(UTC), escalated=False,
@@ -96,7 +98,7 @@ async def test_the_worklist_filters_by_centre_neurologist_status_kind_and_due_da
         return response.json()
 
     everything = await eventually(worklist, lambda page: {i["patient_ref"] for i in page["items"]} ==
-                                  {refs["natalizumab"], refs["untreated"]})
+                                  {refs["natalizumab"], refs["untreated"]}, what="the centre's two patients on the worklist")
     items = everything["items"]
     assert [i["due_on"] for i in items] == sorted(i["due_on"] for i in items)
     assert all(i["centre_id"] == centre and i["status"] in ("upcoming", "due", "overdue") for i in items)

@@ -23,9 +23,10 @@ from pathway_runtime.config import AppConfig
 from store.db import create_pool
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
-from tests.api.conftest import Api, api_on, config_for, event, eventually, serving, today
+from tests.api.conftest import Api, api_on, config_for, event, serving, today
 from tests.api.test_readiness import UNREACHABLE
 from tests.integration import runs
+from tests.support.waiting import eventually
 
 TRIAL_DAY = date(2026, 11, 30)
 CARE_TEAM = {"neurologist_id": "N12", "centre_id": "C13"}
@@ -78,7 +79,7 @@ async def test_case_1_a_terminated_run_is_rebuilt_from_the_store_before_it_takes
     worklist = await eventually(
         lambda: api.get("/v1/worklist", params={"centre": "C13", "limit": 500}),
         lambda r: {(i["rule"], i["due_on"]) for i in r.json()["items"] if i["patient_ref"] == patient_ref}
-        == set(EXPECTED_AFTER_CASE_1.items()))
+        == set(EXPECTED_AFTER_CASE_1.items()), what="R18 and R15 of the rebuilt pathway on the worklist")
     assert worklist.status_code == 200
     assert (await runs.runs(api.client, patient_ref)).count("RUNNING") == 1
 
@@ -198,7 +199,8 @@ async def test_case_5_a_late_onboarding_tells_the_coordinator_once(pathway_worke
                at("2025-09-15", "mri_performed", regions=["brain"])]
     async with api_on(pathway_worker, pool) as api:
         assert (await api.post({"events": history})).status_code == 201
-        r18 = await eventually(lambda: _sent(pathway_worker, patient_ref, "R18"), lambda sent: len(sent) >= 1)
+        r18 = await eventually(lambda: _sent(pathway_worker, patient_ref, "R18"), lambda sent: len(sent) >= 1,
+                               what="the R18 reminder of the late onboarding")
 
     [reminder] = r18
     assert reminder.step == "overdue_2" and reminder.escalated
@@ -218,7 +220,7 @@ async def test_case_6_overdue_on_the_worklist_includes_defaulted_items_each_with
                                      centre_id=centre)]})
 
     overdue = await eventually(lambda: api.get("/v1/worklist", params={"centre": centre, "status": "overdue"}),
-                               lambda r: len(r.json()["items"]) == 3)
+                               lambda r: len(r.json()["items"]) == 3, what="three items on the centre's worklist")
     defaulted = await api.get("/v1/worklist", params={"centre": centre, "status": "defaulted"})
 
     assert {(i["rule"], i["status"]) for i in overdue.json()["items"]} == {

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import urllib.request
 
 from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.waiting import eventually_blocking
 
 
-def wait_for_rows(command, timeout: float = 20) -> list[dict]:
-    """The read model is written by the workflow just after it answers: poll briefly."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = command()
-        assert result.returncode == 0, result.stderr
-        rows = json.loads(result.stdout)
-        if rows or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
+def worklist(centre: str, env: dict[str, str]) -> list[dict]:
+    result = run_cli("worklist", "--centre", centre, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def rules_of(rows: list[dict]) -> set[tuple[str, str]]:
+    return {(row["patient_ref"], row["rule"]) for row in rows}
 
 
 def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
@@ -39,8 +37,11 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         assert plan["molecule"] == "natalizumab" and plan["stage"] == "risk_therapy"
         assert (tmp_path / "data" / "temporal.db").exists()
 
-        worklist = wait_for_rows(lambda: run_cli("worklist", "--centre", "C13", "--json", env=variables))
-        assert {(row["patient_ref"], row["rule"]) for row in worklist} >= {("DEMO-0001", "R15"), ("DEMO-0001", "R18")}
+        # The read model is written by the pathway's settle: poll.
+        expected = {("DEMO-0001", "R15"), ("DEMO-0001", "R18")}
+        rows = eventually_blocking(lambda: worklist("C13", variables), lambda rows: rules_of(rows) >= expected,
+                                   interval_s=0.2, what="R15 and R18 of DEMO-0001 on the worklist of centre C13")
+        assert rules_of(rows) >= expected
     finally:
         output = stack.stop()
     assert stack.process.returncode == 0

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.waiting import eventually_blocking
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -21,12 +21,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def wait_until(check, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return result
+def shown(page, text: str) -> bool:
+    return any(text in _text(frame) for frame in page.frames)
 
 
 def _text(frame) -> str:
@@ -42,7 +38,8 @@ def test_an_engineer_finds_a_pathway_by_search_attribute_and_reads_its_decoded_h
     try:
         assert run_cli("submit", str(EXAMPLES / "natalizumab-patient.json"), env=stack.cli_env).returncode == 0
         query = 'PathwayStage="risk_therapy" AND PathwayMolecule="natalizumab"'
-        wait_until(lambda: json.loads(run_cli("plan", "DEMO-0001", "--json", env=stack.cli_env).stdout or "null"))
+        eventually_blocking(lambda: json.loads(run_cli("plan", "DEMO-0001", "--json", env=stack.cli_env).stdout or "null"),
+                            interval_s=0.2, what="the plan of DEMO-0001")
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -60,8 +57,10 @@ def test_an_engineer_finds_a_pathway_by_search_attribute_and_reads_its_decoded_h
 
             page.get_by_role("tab", name="User Metadata").click()
             # The UI renders summaries and details (markdown) in sandboxed iframes.
-            wait_until(lambda: any("Follow-up pathway of patient DEMO-0001, centre C13" in _text(f) for f in page.frames))
-            wait_until(lambda: any("2027-03-01 · R15 treatment_validation · upcoming" in _text(f) for f in page.frames))
+            eventually_blocking(lambda: shown(page, "Follow-up pathway of patient DEMO-0001, centre C13"),
+                                interval_s=0.2, what="the static summary in the UI")
+            eventually_blocking(lambda: shown(page, "2027-03-01 · R15 treatment_validation · upcoming"),
+                                interval_s=0.2, what="the live details in the UI")
             page.screenshot(path=str(SCREENSHOTS / "temporal-ui-details.png"))
             browser.close()
     finally:

@@ -19,7 +19,8 @@ from service.gateway import running_summary
 from service.intake import record_patient
 from store.event_store import EventStore
 from store.read_model import ReadModel
-from tests.api.conftest import Api, bearer, event, eventually, today
+from tests.api.conftest import Api, bearer, event, today
+from tests.support.waiting import eventually
 
 CLIENTS = 4
 
@@ -74,7 +75,7 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
 
     assert {r.status_code for r in answers} <= {200, 201}, [r.text for r in answers if r.status_code > 201]
     stored = await eventually(lambda: EventStore(pool).records_for_patient(patient_ref),
-                              lambda records: len(records) >= len(events))
+                              lambda records: len(records) >= len(events), what="every event in the event store")
     ids = [r.event.event_id for r in stored]
     assert Counter(ids) == Counter(e["event_id"] for e in events), "every event recorded once"
     assert {r.sender for r in stored} <= {name for name, _ in tokens}
@@ -90,7 +91,8 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
     assert in_sent_order == expected, "the plan does not depend on the order the events arrived in"
     await eventually(lambda: ReadModel(pool).obligations(patient_ref),
                      lambda rows: sorted((o["obligation_id"], o["status"]) for o in rows)
-                     == sorted((o.id, o.status.value) for o in expected.obligations))
+                     == sorted((o.id, o.status.value) for o in expected.obligations),
+                     what="the read model's obligations of the plan of all events")
 
 
 async def test_events_of_one_patient_through_the_intake_at_once_are_each_accepted_exactly_once(

@@ -36,8 +36,8 @@ from tests.cli_support import EXAMPLES
 from tests.faults.support import postgres_proxy
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, RecordingChannel, Running, worker_on
-from tests.integration.staff_stack import eventually
 from tests.pg_support import create_database
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 OPENING = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),

@@ -13,8 +13,9 @@ import pytest
 from contracts.pathway import workflow_id_for
 from domain.planner import compute_plan
 from store.event_store import EventStore
-from tests.api.conftest import Api, event, eventually, today
+from tests.api.conftest import Api, event, today
 from tests.integration import runs
+from tests.support.waiting import eventually
 
 NATALIZUMAB = {"molecule": "natalizumab"}
 
@@ -71,7 +72,8 @@ async def test_an_ended_pathway_reset_behind_the_product_ends_again_and_takes_no
     await handle.result()
 
     await runs.reset_to_first_task(api.client, patient_ref)  # a completed run comes back running
-    await eventually(lambda: runs.runs(api.client, patient_ref), lambda statuses: "RUNNING" not in statuses)
+    await eventually(lambda: runs.runs(api.client, patient_ref), lambda statuses: "RUNNING" not in statuses,
+                     what="the reset run closed")
     late = await api.post(event(patient_ref, "edss_recorded", score=3.0))
 
     assert late.status_code == 409 and late.json()["title"] == "Pathway ended"
@@ -83,4 +85,5 @@ async def _settled(api: Api, patient_ref: str) -> None:
     from service.gateway import running_summary
 
     await eventually(lambda: running_summary(api.client, patient_ref),
-                     lambda summary: summary is not None and summary.events_recorded == 11)
+                     lambda summary: summary is not None and summary.events_recorded == 11,
+                     what="the pathway settled on the 11 stored events")

@@ -11,7 +11,8 @@ from contracts.pathway import PathwayTimings
 from store.reminder_log import ReminderLog
 from tests.faults.support import delivery_attempts, delivery_completions
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import eventually, staff_stack
+from tests.integration.staff_stack import staff_stack
+from tests.support.waiting import eventually
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 # Started without validation, MRI or ETP assessment: R8, R11 and R15 are due at once.

@@ -17,7 +17,7 @@ from tests.cli_support import EXAMPLES
 from tests.faults.support import TcpProxy, delivery_attempts
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, Running
-from tests.integration.staff_stack import eventually
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})

@@ -7,7 +7,6 @@ dated today (virtual) through the same intake as the API and the CLI.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import count
@@ -25,6 +24,7 @@ from domain.settings import DEFAULT_SETTINGS
 from service.intake import record_patient
 from service.settlement import Settlement
 from store.reminder_log import ReminderLog
+from tests.support.waiting import eventually
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -97,15 +97,21 @@ class Scenario:
     async def settle(self) -> None:
         """Wait until the workflow is idle (no activity, no workflow task pending, twice in
         a row): the reminders and writes its last wake-up started have finished."""
-        quiet = 0
-        for _ in range(200):
+        idle_in_a_row = 0
+
+        async def pending() -> dict:
             raw = (await self.handle.describe()).raw_description
-            busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
-            quiet = 0 if busy else quiet + 1
-            if quiet == 2:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the workflow did not settle within 10 s")
+            return {"activities": [a.activity_type.name for a in raw.pending_activities],
+                    "workflow_task": raw.HasField("pending_workflow_task")}
+
+        def idle_twice(state: dict) -> bool:
+            nonlocal idle_in_a_row
+            busy = bool(state["activities"]) or state["workflow_task"]
+            idle_in_a_row = 0 if busy else idle_in_a_row + 1
+            return idle_in_a_row == 2
+
+        await eventually(pending, idle_twice, interval_s=0.05,
+                         what=f"{self.handle.id} idle (nothing pending, twice in a row)")
 
     async def plan(self, as_of: date | None = None) -> Plan:
         """The plan of the stored events (the system of record) on a day (default: virtual today)."""

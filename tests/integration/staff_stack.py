@@ -3,9 +3,6 @@ over SMTP to a local catcher."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from activities.delivery import StaffDelivery
@@ -15,6 +12,7 @@ from store.directory import Directory
 from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
 from tests.integration.stack import DOMAIN, FAST, Running, worker_on
+from tests.support.waiting import eventually
 
 __all__ = ["DOMAIN", "FAST", "eventually", "smtp_channel", "staff_stack"]
 
@@ -38,14 +36,3 @@ async def staff_stack(client, pool, *, with_worker: bool = True, timings=FAST, d
         async with worker_on(client, pool, [channel], timings=timings) as (task_queue, delivery):
             yield Running(client, task_queue, pool, None, timings, catcher, delivery)
 
-
-async def eventually(check: Callable[[], Awaitable[object]], timeout_s: float = 15.0, what: str = "condition"):
-    """Poll `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        await asyncio.sleep(0.1)

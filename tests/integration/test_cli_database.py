@@ -8,7 +8,8 @@ import json
 from store.read_model import ReadModel
 from tests.cli_support import EXAMPLES, run_cli
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import eventually, staff_stack
+from tests.integration.staff_stack import staff_stack
+from tests.support.waiting import eventually
 
 
 def variables(env, database: str, task_queue: str = "unused") -> dict[str, str]:

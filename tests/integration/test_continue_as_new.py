@@ -21,6 +21,7 @@ from domain.calendar import add_days
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.event_store import EventStore
 from tests.integration.scenario import Scenario
+from tests.support.waiting import eventually
 from workflows import search_attributes
 
 
@@ -63,12 +64,10 @@ async def test_continue_as_new_carries_no_event_and_sends_no_reminder_twice(env,
     # Time passes: overdue reminders of the still-open items go out in later runs.
     await s.advance_to(add_days(t0, 65))
 
-    for _ in range(40):
-        statuses = await runs_of(s.client, workflow_id_for(patient_ref))
-        if statuses.count("CONTINUED_AS_NEW") >= 1:
-            break
-        await asyncio.sleep(0.1)
-    assert statuses.count("CONTINUED_AS_NEW") >= 1 and statuses.count("RUNNING") == 1
+    # Visibility lags the runs: wait until it shows a run continued as new and its successor.
+    await eventually(lambda: runs_of(s.client, workflow_id_for(patient_ref)),
+                     lambda runs: runs.count("CONTINUED_AS_NEW") >= 1 and runs.count("RUNNING") == 1,
+                     what="runs continued as new and one running, in visibility")
 
     stored = await EventStore(s.running.pool).for_patient(patient_ref)
     assert sorted(e.event_id for e in stored) == sorted(

@@ -14,7 +14,7 @@ from store.reminder_log import ReminderLog
 from tests.cli_support import EXAMPLES
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, Running
-from tests.integration.staff_stack import eventually
+from tests.support.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_environment
 
 UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),

@@ -3,24 +3,17 @@ live details, and summaries on timers and activities."""
 
 from __future__ import annotations
 
-import asyncio
-
 from domain.calendar import add_days
 from tests.integration.scenario import Scenario
+from tests.support.waiting import eventually
 
 START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
          ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),
          ("treatment_started", {"molecule": "natalizumab"})]
 
 
-async def find(client, query: str, expected: int = 1, timeout_s: float = 5.0) -> list:
-    """Visibility lags the upsert a little: poll."""
-    for _ in range(int(timeout_s / 0.1)):
-        found = [w async for w in client.list_workflows(query)]
-        if len(found) >= expected:
-            return found
-        await asyncio.sleep(0.1)
-    return found
+async def found(client, query: str) -> list:
+    return [w async for w in client.list_workflows(query)]
 
 
 async def test_overdue_natalizumab_validations_of_a_centre_are_found_by_search_attributes(env, pathway_worker, patient_ref):
@@ -32,10 +25,11 @@ async def test_overdue_natalizumab_validations_of_a_centre_are_found_by_search_a
              ' AND PathwayCentre = "C13" AND PathwayOverdueKinds = "treatment_validation" AND PathwayOverdueCount = 3'
              ' AND PathwayEnded = false')
 
-    found = await find(s.client, query)
+    # Visibility lags the upsert of search attributes.
+    matches = await eventually(lambda: found(s.client, query), what=f"a pathway found by {query}")
 
-    assert [w.id for w in found] == [f"patient-{patient_ref}"]
-    assert await find(s.client, f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "first_line"', 0) == []
+    assert [w.id for w in matches] == [f"patient-{patient_ref}"]
+    assert await found(s.client, f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "first_line"') == []
 
 
 async def test_a_pathway_reads_as_a_story_in_the_ui(env, pathway_worker, patient_ref):

@@ -13,7 +13,8 @@ from domain.calendar import add_days
 from domain.ruleset import known_molecule_codes
 from store.reminder_log import ReminderLog
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import eventually, staff_stack
+from tests.integration.staff_stack import staff_stack
+from tests.support.waiting import eventually
 
 FORBIDDEN = [*known_molecule_codes(), "cis", "relapsing_remitting", "secondary_progressive", "primary_progressive",
              "7.5", "edss_recorded", "diagnosis_recorded", "dpi-source-text"]

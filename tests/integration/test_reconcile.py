@@ -15,8 +15,8 @@ from tests.cli_support import run_cli
 from tests.integration import runs
 from tests.integration.scenario import Scenario
 from tests.integration.stack import recording_stack
-from tests.integration.staff_stack import eventually
 from tests.pg_support import fresh_database
+from tests.support.waiting import eventually
 
 START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
          ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),

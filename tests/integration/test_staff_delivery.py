@@ -13,7 +13,8 @@ from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import DOMAIN, eventually, staff_stack
+from tests.integration.staff_stack import DOMAIN, staff_stack
+from tests.support.waiting import eventually
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 NATALIZUMAB_START = [
@@ -34,15 +35,18 @@ async def test_natalizumab_patient_gets_obligation_rows_then_reminder_rows_and_e
         t0 = await s.today()
         await s.record_all(NATALIZUMAB_START)
 
-        rows = await eventually(lambda: ReadModel(pool).obligations(patient_ref), what="obligation rows")
-        validation = next(r for r in rows if r["rule"] == "R15" and r["status"] == "upcoming")
+        validation = await eventually(lambda: _obligation(pool, patient_ref, "R15", "upcoming"),
+                                      what="the upcoming R15 obligation row")
         assert validation["due_on"] == add_months(t0, 6)
         patient = await ReadModel(pool).patient(patient_ref)
         assert (patient["stage"], patient["molecule"], patient["neurologist_id"]) == ("risk_therapy", "natalizumab", "N12")
         assert len(await EventStore(pool).for_patient(patient_ref)) == len(NATALIZUMAB_START)
 
         await s.advance_to(add_days(add_months(t0, 6), -30))
-        reminders = await eventually(lambda: ReminderLog(pool).history(patient_ref), what="reminder rows")
+        # A row is claimed (pending) before the e-mail goes out and marked sent after.
+        reminders = await eventually(lambda: ReminderLog(pool).history(patient_ref),
+                                     lambda rows: bool(rows) and all(r.status != "pending" for r in rows),
+                                     what="reminder rows past pending")
         assert [(r.rule, r.step, r.channel, r.status, r.attempts) for r in reminders] == [
             ("R15", "heads_up", "email", "sent", 1)]
         mail = stack.catcher.received[-1]
@@ -121,3 +125,8 @@ async def test_a_pathway_rebuilt_from_the_event_store_has_the_same_plan_and_rese
 async def _all_sent(pool, patient_ref: str, count: int) -> bool:
     rows = await ReminderLog(pool).history(patient_ref)
     return len(rows) == count and all(r.status == "sent" for r in rows)
+
+
+async def _obligation(pool, patient_ref: str, rule: str, status: str) -> dict | None:
+    rows = await ReadModel(pool).obligations(patient_ref)
+    return next((r for r in rows if r["rule"] == rule and r["status"] == status), None)

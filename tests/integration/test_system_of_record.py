@@ -21,7 +21,8 @@ from tests.api.conftest import api_on, event
 from tests.cli_support import run_cli
 from tests.integration import runs
 from tests.integration.scenario import Scenario
-from tests.integration.staff_stack import eventually, staff_stack
+from tests.integration.staff_stack import staff_stack
+from tests.support.waiting import eventually
 
 
 def cli_env(env, database: str, task_queue: str) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Helpers shared by every test suite (unit, store, integration, API, faults, e2e)."""
