@@ -12,9 +12,9 @@ Rounds alternate: project single, bare single, floor single, project batched, ba
 and again.
 Each round uses new patients: the first event of each starts its pathway, the next ones
 go to a running one. Two project figures: acknowledged (the API answered 201) and stored
-(every event of the round in the PostgreSQL event store, written by the worker after it
-answered). Between rounds the stack is left to finish the work a round queued (worker CPU
-back to idle), so one round's tail never slows the next.
+(every event of the round in the PostgreSQL event store; the intake stores an event before it
+answers, so the two agree). Between rounds the stack is left to finish the work a round
+queued (worker CPU back to idle), so one round's tail never slows the next.
 
     python -m bench.ingestion [--quick] [--clients N] [--profile]
 """
