@@ -16,7 +16,7 @@ from activities.notifications import NotificationActivities, Notifier
 from activities.reconcile import ReconcileActivities
 from activities.settlement import SettlementActivities
 from contracts.pathway import PathwayTimings
-from domain.settings import DEFAULT_SETTINGS
+from domain.ruleset import RulesetRegistry
 from pathway_runtime.bootstrap import services
 from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
@@ -34,6 +34,7 @@ def build_worker(
     task_queue: str,
     pool: asyncpg.Pool,
     notifier: Notifier,
+    rulesets: RulesetRegistry,
     timings: PathwayTimings | None = None,
     sandboxed: bool = True,
     handoff_timeout_s: float = 30.0,
@@ -42,7 +43,7 @@ def build_worker(
     `sandboxed`: the SDK's workflow sandbox (tests keep it, to catch non-deterministic code;
     the worker process follows PATHWAY_WORKFLOW_SANDBOX)."""
     events = EventStore(pool)
-    handoff = Handoff.on(client, pool, task_queue, timings, DEFAULT_SETTINGS, handoff_timeout_s)
+    handoff = Handoff.on(client, pool, task_queue, rulesets, timings, handoff_timeout_s)
     settlement = handoff.settlement
     return Worker(
         client,
@@ -64,10 +65,11 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
     if config.metrics_port:
         serve_metrics(config.metrics_host, config.metrics_port)
     async with services(config) as wired:
-        worker = build_worker(client, config.task_queue, wired.pool, wired.delivery, config.timings(),
+        worker = build_worker(client, config.task_queue, wired.pool, wired.delivery, wired.rulesets, config.timings(),
                               sandboxed=config.workflow_sandbox, handoff_timeout_s=config.api_temporal_timeout_s)
         log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
-                 channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox)
+                 channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox,
+                 rulesets=wired.rulesets.versions())
         async with worker:
             await stop.wait()
             log.info("worker stopping")

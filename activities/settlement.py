@@ -23,4 +23,4 @@ class SettlementActivities:
         with structlog.contextvars.bound_contextvars(patient_ref=request.patient_ref,
                                                      workflow_id=activity.info().workflow_id), \
                 retryable_database_failures():
-            return await self._settlement.settle(request.patient_ref, request.now, request.settings, request.run_id)
+            return await self._settlement.settle(request.patient_ref, request.now, request.run_id)

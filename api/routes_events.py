@@ -10,10 +10,10 @@ from api.models import BatchResult
 from api.params import no_unknown_query
 from api.problems import ApiProblem, FieldError, problem_responses
 from api.runtime import runtime
-from api.submission import problem_for, status_of
+from api.submission import problem_for, refused, status_of
 from contracts.pathway import PlanSummary
 from domain.events import ClinicalEvent
-from service.intake import Outcome, record
+from service.intake import InvalidEvents, Outcome, record
 
 router = APIRouter(tags=["events"], dependencies=[Depends(no_unknown_query)])
 
@@ -49,7 +49,10 @@ async def post_events(request: Request, response: Response, token: Integration) 
     rt = runtime(request)
     body = await read_body(request, rt.config.api_max_body_bytes)
     submission = parse_submission(body, rt.intake.today())
-    outcomes = await record(rt.intake, submission.events, token.name)
+    try:
+        outcomes = await record(rt.intake, submission.events, token.name)
+    except InvalidEvents as invalid:
+        raise refused(invalid, submission.events, submission.batch) from None
     failed = [o for o in outcomes if o.error is not None]
     if failed:
         raise _partial(outcomes, failed, submission.events) if submission.batch \

@@ -32,7 +32,7 @@ AsOf = Annotated[str | None, Query(
 async def get_plan(request: Request, patient_ref: PatientRefPath, token: Staff, as_of: AsOf = None) -> Plan:
     structlog.contextvars.bind_contextvars(patient_ref=patient_ref)
     handoff = runtime(request).intake.handoff
-    plan = await current_plan(handoff.settlement, handoff.settings, handoff.clock, patient_ref, to_date(as_of, "as_of"))
+    plan = await current_plan(handoff.settlement, handoff.clock, patient_ref, to_date(as_of, "as_of"))
     if plan is None:
         raise not_found(patient_ref)
     return plan

@@ -14,7 +14,7 @@ from api.problems import ApiProblem, FieldError, unavailable
 from contracts.pathway import PlanSummary
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import ClinicalEvent
-from service.intake import Outcome
+from service.intake import InvalidEvents, Outcome
 from store.db import DatabaseUnavailable
 from store.event_store import EventConflict
 
@@ -23,6 +23,15 @@ def status_of(summaries: Sequence[PlanSummary]) -> int:
     if any(s.delivery == "pending" for s in summaries):
         return 202
     return 201 if any(s.accepted for s in summaries) else 200
+
+
+def refused(invalid: InvalidEvents, events: Sequence[ClinicalEvent], batch: bool) -> ApiProblem:
+    """422 naming each event its patient's ruleset or date refuses (nothing was stored)."""
+    positions = {e.event_id: i for i, e in enumerate(events)}
+    errors = [FieldError(index=positions.get(r.event_id) if batch else None, field=r.field, message=r.message)
+              for r in invalid.refusals]
+    return ApiProblem(422, "invalid-events", "Invalid events", "nothing was recorded; fix the fields named and resend",
+                      errors)
 
 
 def problem_for(outcome: Outcome, events: Sequence[ClinicalEvent], batch: bool) -> ApiProblem:

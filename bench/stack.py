@@ -32,8 +32,9 @@ from temporalio.client import Client
 
 from codec.aes import data_converter, new_key, parse_keys
 from contracts.pathway import PathwayTimings
-from domain.settings import DEFAULT_SETTINGS, PathwaySettings
+from domain.ruleset import RulesetRegistry, single
 from pathway_cli.temporal_server import find_temporal_binary
+from rulesets import default as default_ruleset
 from service.intake import Intake
 from store.db import create_pool
 from store.tokens import TokenStore
@@ -202,10 +203,10 @@ class Stack:
         await _wait_for("the API", healthy, child)
         return child, url
 
-    def intake(self, task_queue: str, settings: PathwaySettings = DEFAULT_SETTINGS,
+    def intake(self, task_queue: str, rulesets: RulesetRegistry | None = None,
                timings: PathwayTimings | None = None) -> Intake:
         """The service layer's intake (what the API and the CLI call) on this stack, in this process."""
-        return Intake.on(self.client, self.pool, task_queue, timings, settings)
+        return Intake.on(self.client, self.pool, task_queue, rulesets or single(default_ruleset()), timings)
 
     async def integration_token(self, name: str) -> str:
         token, _ = await TokenStore(self.pool).create(name, "integration")

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.dispatch import ReminderMessage
 from domain.plan import Obligation, Plan
-from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 
 TASK_QUEUE = "patient-pathway"
 WORKFLOW = "PatientPathway"
@@ -144,8 +143,10 @@ class PathwayState(_Message):
 
 
 class PathwayInput(_Message):
+    """How a run starts. The rules it follows are not in its input: each settle takes the
+    patient's ruleset (its centre's) as configured in the worker at that moment."""
+
     patient_ref: str
-    settings: PathwaySettings = DEFAULT_SETTINGS
     timings: PathwayTimings = PathwayTimings()
     state: PathwayState | None = None
     reason: str = Field(default="events", max_length=200)
@@ -162,7 +163,6 @@ class SyncRequest(_Message):
 
 class SettleInput(_Message):
     patient_ref: str
-    settings: PathwaySettings
     now: datetime
     run_id: str
     """Recorded beside the position delivered, so that a reconcile can tell a run that has

@@ -9,7 +9,6 @@ rule's `applies_to` column is left out on purpose: it names molecules (R16, R17)
 from __future__ import annotations
 
 from domain.dispatch import ReminderMessage
-from domain.ruleset import RULE_BY_ID
 
 SUBJECT_PREFIX = "[Rappel parcours]"
 _ACRONYMS = {"mri": "MRI", "edss": "EDSS", "etp": "ETP", "crc": "CRC", "rcp": "RCP"}
@@ -31,9 +30,8 @@ def step_label(message: ReminderMessage) -> str:
     return f"{label}, escalated" if message.escalated else label
 
 
-def rule_line(rule_id: str) -> str:
-    rule = RULE_BY_ID.get(rule_id)
-    return f"{rule_id}: {rule.obligation}" if rule else rule_id
+def rule_line(message: ReminderMessage) -> str:
+    return f"{message.rule}: {message.rule_text}" if message.rule_text else message.rule
 
 
 def reminder_subject(message: ReminderMessage) -> str:
@@ -49,7 +47,7 @@ def reminder_text(message: ReminderMessage) -> str:
         "",
         f"Patient (pseudonymous reference): {message.patient_ref}",
         f"Obligation: {kind_label(message.kind)} [{message.obligation_id}]",
-        f"Rule: {rule_line(message.rule)}",
+        f"Rule: {rule_line(message)}",
         f"Due on: {message.due_on.isoformat()}",
     ]
     if message.escalated:

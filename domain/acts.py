@@ -12,6 +12,7 @@ from domain.events import (
     EdssRecorded,
     EtpAssessed,
     EtpReferralProposed,
+    LabTestPerformed,
     MriPerformed,
     TreatmentValidated,
     VisitCompleted,
@@ -100,3 +101,7 @@ def is_etp_referral(e: ClinicalEvent) -> bool:
 
 def validates(molecule: str) -> Callable[[ClinicalEvent], bool]:
     return lambda e: isinstance(e, TreatmentValidated) and e.molecule == molecule
+
+
+def is_lab_test(panel: str) -> Callable[[ClinicalEvent], bool]:
+    return lambda e: isinstance(e, LabTestPerformed) and e.panel == panel

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.plan import Anomaly, Obligation, Plan, Recipient, ReminderStep
 from domain.planner import local_date
 from domain.reminders import recipients
-from domain.settings import PathwaySettings
+from domain.ruleset import Ruleset
 
 UNDELIVERED = "reminder_undelivered"
 """The anomaly code of an obligation whose current reminder has not reached anyone."""
@@ -51,6 +51,8 @@ class ReminderMessage(BaseModel):
     scheduled_at: datetime
     escalated: bool
     recipients: tuple[Recipient, ...]
+    rule_text: str = ""
+    """What the rule asks, as the ruleset words it (no molecule, diagnosis or score)."""
     instructions: tuple[str, ...] = ()
     """The obligation's instructions (R14's, for a brain and spinal MRI order), shown as they are."""
     last: bool = False
@@ -58,6 +60,8 @@ class ReminderMessage(BaseModel):
     based_on_seq: int = 0
     """The event-store position of the plan it was computed from: a newer stored event makes
     it stale, and it is computed again before anything is sent."""
+    ruleset: str = ""
+    """The ruleset that computed it, `id/version@content-hash`."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,11 @@ def current_rung(obligation: Obligation, now: datetime) -> ReminderStep | None:
     return passed[-1] if passed else None
 
 
-def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, settings: PathwaySettings,
+def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: Ruleset,
                   based_on_seq: int = 0) -> tuple[ReminderMessage, ...]:
-    """The reminders to send at `now` (an aware instant), one at most per open obligation."""
+    """The reminders to send at `now` (an aware instant), one at most per open obligation;
+    `ruleset` is the one that computed the plan."""
+    settings = ruleset.settings
     today = local_date(now, settings)
     due: list[ReminderMessage] = []
     for obligation in plan.open_obligations():
@@ -121,9 +127,19 @@ def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, settings:
             rule=obligation.rule, kind=obligation.kind.value, step=rung.step, due_on=obligation.due_on,
             scheduled_at=rung.at, escalated=escalated,
             recipients=recipients(obligation.kind.value, settings, plan.care_team, escalated),
-            instructions=obligation.instructions, last=last, based_on_seq=based_on_seq,
+            rule_text=rule_text(ruleset, obligation.rule), instructions=obligation.instructions, last=last,
+            based_on_seq=based_on_seq, ruleset=ruleset.reference,
         ))
     return tuple(due)
+
+
+def rule_text(ruleset: Ruleset, rule_id: str) -> str:
+    """The rule's obligation as the ruleset words it; a monitoring row by its id alone (a panel's
+    name could tell the treatment, which a reminder never does)."""
+    try:
+        return ruleset.rule(rule_id).obligation
+    except KeyError:
+        return f"laboratory monitoring ({rule_id}) set by the centre's ruleset"
 
 
 def with_delivery_anomalies(plan: Plan, now: datetime, history: DeliveryHistory) -> Plan:

@@ -3,6 +3,9 @@
 Field names and `type` values are the contract of `PATHWAY_RULES.md` ("Events").
 Every model is frozen, strict and refuses unknown fields; the union is
 discriminated by `type`, so a bad event is refused with the field it names.
+
+Molecule and panel codes are checked against the patient's ruleset by the intake
+(`domain.catalogue`), not here: which codes exist depends on the centre.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from pydantic import (
 )
 
 from domain.errors import EventRefused
-from domain.ruleset import MOLECULE_BY_CODE, known_molecule_codes
 
 PATIENT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 PatientRef = Annotated[str, Field(pattern=PATIENT_REF_PATTERN)]
@@ -33,18 +35,15 @@ Diagnosis = Literal["cis", "relapsing_remitting", "secondary_progressive", "prim
 Region = Literal["brain", "spinal"]
 VisitSetting = Literal["crc", "hospital_platform", "neurologist"]
 VisitComponent = Literal["neurological_evaluation", "self_questionnaires", "biological_samples"]
-TrackCode = Literal["post_mitoxantrone", "post_alemtuzumab"]
+TrackCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+"""A surveillance track of the patient's ruleset (post_mitoxantrone, post_alemtuzumab, ...)."""
 EndReason = Literal["deceased", "moved_away", "lost_to_follow_up", "consent_withdrawn"]
 
 
-def check_molecule(code: str) -> str:
-    if code not in MOLECULE_BY_CODE:
-        known = ", ".join(known_molecule_codes())
-        raise ValueError(f"unknown molecule {code!r}; known codes: {known}")
-    return code
-
-
 MoleculeCode = Annotated[str, Field(min_length=1, max_length=64)]
+"""A code of the patient's ruleset, or a name or alias of one (the intake turns it into the code)."""
+PanelCode = Annotated[str, Field(min_length=1, max_length=64)]
+"""A laboratory panel code of the patient's ruleset."""
 
 
 class _Event(BaseModel):
@@ -64,13 +63,6 @@ class _Event(BaseModel):
         return value
 
 
-class _MoleculeChecked(_Event):
-    @field_validator("molecule", "from_molecule", "to_molecule", check_fields=False)
-    @classmethod
-    def _known_molecule(cls, code: str) -> str:
-        return check_molecule(code)
-
-
 class DiagnosisRecorded(_Event):
     type: Literal["diagnosis_recorded"] = "diagnosis_recorded"
     diagnosis: Diagnosis
@@ -87,12 +79,12 @@ class DiagnosisRecorded(_Event):
         return onset_on
 
 
-class TreatmentStarted(_MoleculeChecked):
+class TreatmentStarted(_Event):
     type: Literal["treatment_started"] = "treatment_started"
     molecule: MoleculeCode
 
 
-class TreatmentSwitched(_MoleculeChecked):
+class TreatmentSwitched(_Event):
     type: Literal["treatment_switched"] = "treatment_switched"
     from_molecule: MoleculeCode
     to_molecule: MoleculeCode
@@ -105,7 +97,7 @@ class TreatmentSwitched(_MoleculeChecked):
         return to_molecule
 
 
-class TreatmentStopped(_MoleculeChecked):
+class TreatmentStopped(_Event):
     type: Literal["treatment_stopped"] = "treatment_stopped"
     molecule: MoleculeCode
 
@@ -143,7 +135,7 @@ class EdssRecorded(_Event):
     score: Annotated[float, Field(ge=0.0, le=10.0, multiple_of=0.5)]
 
 
-class TreatmentValidated(_MoleculeChecked):
+class TreatmentValidated(_Event):
     type: Literal["treatment_validated"] = "treatment_validated"
     via: Literal["crc_visit", "rcp_meeting"]
     molecule: MoleculeCode
@@ -189,8 +181,16 @@ class EventRetracted(_Event):
     retracted_event_id: EventId
 
 
+class LabTestPerformed(_Event):
+    """A laboratory test of a panel the ruleset names (anti-JCV serology, blood count, ...): it
+    satisfies the monitoring rows of that panel. No result: the pathway needs the date only."""
+
+    type: Literal["lab_test_performed"] = "lab_test_performed"
+    panel: PanelCode
+
+
 ClinicalEvent = Annotated[
-    DiagnosisRecorded | TreatmentStarted | TreatmentSwitched | TreatmentStopped | MriPerformed | VisitCompleted | EdssRecorded | TreatmentValidated | CrcInformed | EtpAssessed | EtpReferralProposed | MriRhythmSet | SurveillanceEnded | CareTeamAssigned | FollowUpEnded | EventRetracted,
+    DiagnosisRecorded | TreatmentStarted | TreatmentSwitched | TreatmentStopped | MriPerformed | VisitCompleted | EdssRecorded | TreatmentValidated | CrcInformed | EtpAssessed | EtpReferralProposed | MriRhythmSet | SurveillanceEnded | CareTeamAssigned | FollowUpEnded | EventRetracted | LabTestPerformed,
     Field(discriminator="type"),
 ]
 

@@ -25,7 +25,7 @@ from domain.events import (
     TreatmentSwitched,
 )
 from domain.plan import Anomaly, Stage
-from domain.ruleset import MOLECULE_BY_CODE, TRACK_BY_CODE, is_risk_molecule
+from domain.ruleset import Ruleset
 from domain.settings import PathwaySettings
 
 
@@ -144,8 +144,8 @@ class Timeline:
         return None
 
 
-def build_timeline(events: Sequence[ClinicalEvent], settings: PathwaySettings) -> Timeline:
-    timeline = _Folder(settings)
+def build_timeline(events: Sequence[ClinicalEvent], ruleset: Ruleset) -> Timeline:
+    timeline = _Folder(ruleset)
     for day_events in _group_by_day(events):
         for event in day_events:
             timeline.apply(event)
@@ -164,8 +164,9 @@ def _group_by_day(events: Sequence[ClinicalEvent]) -> list[list[ClinicalEvent]]:
 
 
 class _Folder:
-    def __init__(self, settings: PathwaySettings) -> None:
-        self.settings = settings
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.settings = ruleset.settings
         self.result = Timeline()
         self.ever_treated = False
         self.closed = False
@@ -195,7 +196,7 @@ class _Folder:
 
     def _on_risk_therapy(self) -> bool:
         current = self.result.current_episode
-        return current is not None and is_risk_molecule(current.molecule)
+        return current is not None and self.ruleset.is_risk(current.molecule)
 
     def _start(self, event: TreatmentStarted) -> None:
         current = self.result.current_episode
@@ -231,13 +232,17 @@ class _Folder:
         t = self.result
         if t.diagnosis is None:
             t.anomalies.append(_anomaly("treatment_without_diagnosis", "a treatment started before any diagnosis was recorded", event))
+        if self.ruleset.molecule(molecule) is None:
+            t.anomalies.append(_anomaly("molecule_not_in_ruleset", f"{molecule} is not in ruleset {self.ruleset.label}: "
+                                        "followed as a risk therapy until the centre's ruleset names it", event))
         self.ever_treated = True
         self._close_track_of(molecule, event.occurred_on)
         t.episodes.append(Episode(molecule=molecule, start=event.occurred_on, start_event_id=event.event_id))
 
     def _end_episode(self, episode: Episode, on: date) -> None:
         self.result.episodes[-1] = Episode(episode.molecule, episode.start, episode.start_event_id, end=on)
-        track = MOLECULE_BY_CODE[episode.molecule].post_stop_track
+        molecule = self.ruleset.molecule(episode.molecule)
+        track = molecule.post_stop_track if molecule else None
         if track is not None:
             self._close_track_of(episode.molecule, on)
             self.result.tracks.append(TrackPeriod(track=track, start=on))
@@ -245,7 +250,8 @@ class _Folder:
     def _close_track_of(self, molecule: str, on: date) -> None:
         """Restarting an induction molecule (or stopping it again) ends its previous track."""
         for i, track in enumerate(self.result.tracks):
-            if track.end is None and TRACK_BY_CODE[track.track].after_molecule == molecule:
+            spec = self.ruleset.track(track.track)
+            if track.end is None and spec is not None and spec.after_molecule == molecule:
                 self.result.tracks[i] = TrackPeriod(track.track, track.start, end=on)
 
     def _end_track(self, event: SurveillanceEnded) -> None:
@@ -289,7 +295,7 @@ class _Folder:
         t = self.result
         episode = t.current_episode
         if episode is not None:
-            return Stage.RISK_THERAPY if is_risk_molecule(episode.molecule) else Stage.FIRST_LINE
+            return Stage.RISK_THERAPY if self.ruleset.is_risk(episode.molecule) else Stage.FIRST_LINE
         if t.diagnosis is None:
             return None
         if self._is_cis_priority(t.diagnosis):
@@ -307,3 +313,11 @@ class _Folder:
 
 def _anomaly(code: str, message: str, event: ClinicalEvent) -> Anomaly:
     return Anomaly(code=code, message=message, event_id=event.event_id)
+
+
+def centre_of(events: Sequence[ClinicalEvent]) -> str | None:
+    """The patient's centre, which decides its ruleset: that of the latest `care_team_assigned`
+    received (order of receipt) that no received retraction names; None before any."""
+    retracted = {e.retracted_event_id for e in events if isinstance(e, EventRetracted)}
+    teams = [e for e in events if isinstance(e, CareTeamAssigned) and e.event_id not in retracted]
+    return teams[-1].centre_id if teams else None

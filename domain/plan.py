@@ -26,6 +26,8 @@ class ObligationKind(str, Enum):
     ETP_ASSESSMENT = "etp_assessment"
     ETP_REFERRAL = "etp_referral"
     TREATMENT_VALIDATION = "treatment_validation"
+    LAB_TEST = "lab_test"
+    """A centre's monitoring row (`Ruleset.monitoring`): a laboratory panel at a rhythm."""
 
 
 class Status(str, Enum):
@@ -78,6 +80,8 @@ class Obligation(BaseModel):
     """For `mri`: the regions one combined exam must cover."""
     molecule: str | None = None
     """For `treatment_validation`: the molecule being validated."""
+    panel: str | None = None
+    """For `lab_test`: the laboratory panel (`lab_test_performed` of it satisfies it)."""
     tags: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     reminders: tuple[ReminderStep, ...] = ()
@@ -116,6 +120,9 @@ class Plan(BaseModel):
     must be refreshed."""
     anomalies: tuple[Anomaly, ...] = ()
     ruleset_version: str
+    """The ruleset that computed the plan, `id/version` (`crc-sep-marseille/2026-11.1`)."""
+    ruleset_hash: str = ""
+    """Its content version: a change to any row changes it, whatever the version label says."""
     ended: str | None = None
     events_applied: int = 0
 

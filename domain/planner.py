@@ -12,7 +12,7 @@ from domain.history import Timeline, build_timeline, select_events
 from domain.plan import Anomaly, CareTeam, Obligation, Plan, Status
 from domain.reminders import heads_up_on, ladder, open_status
 from domain.rules import RuleContext, episode_drafts, stage_drafts, track_drafts
-from domain.ruleset import RULESET_VERSION
+from domain.ruleset import Ruleset
 from domain.schedule import Draft
 from domain.settings import DEFAULT_SETTINGS, PathwaySettings
 
@@ -26,21 +26,23 @@ def compute_plan(
     patient_ref: str,
     events: Sequence[ClinicalEvent],
     as_of: date | datetime,
-    settings: PathwaySettings = DEFAULT_SETTINGS,
+    ruleset: Ruleset,
 ) -> Plan:
-    """`as_of` is a date (the plan at the start of that day) or an aware instant (then
+    """The plan of the accepted events under `ruleset` (`rulesets.default()` for the shipped
+    one). `as_of` is a date (the plan at the start of that day) or an aware instant (then
     `next_reminder_at` is the first reminder after that instant)."""
+    settings = ruleset.settings
     if isinstance(as_of, datetime):
         now, day = as_of, local_date(as_of, settings)
     else:
         day = as_of
         now = datetime.combine(as_of, time(0, 0), tzinfo=ZoneInfo(settings.timezone))
     selection = select_events(events, settings, day)
-    timeline = build_timeline(selection.events, settings)
-    ctx = RuleContext(timeline, settings, day)
+    timeline = build_timeline(selection.events, ruleset)
+    ctx = RuleContext(timeline, ruleset, day)
     drafts = _drafts(ctx)
     obligations = sorted(
-        (_finalize(patient_ref, d, timeline, settings, day) for d in drafts),
+        (_finalize(patient_ref, d, timeline, ruleset, day) for d in drafts),
         key=lambda o: (o.due_on, o.id),
     )
     return Plan(
@@ -55,7 +57,8 @@ def compute_plan(
         next_reminder_at=_next_reminder(obligations, now),
         next_status_change_at=_next_status_change(obligations, now, settings),
         anomalies=selection.anomalies + tuple(timeline.anomalies) + _care_team_anomaly(timeline, obligations),
-        ruleset_version=RULESET_VERSION,
+        ruleset_version=ruleset.label,
+        ruleset_hash=ruleset.content_hash,
         ended=timeline.ended.reason if timeline.ended else None,
         events_applied=len(selection.events),
     )
@@ -82,11 +85,12 @@ def _drafts(ctx: RuleContext) -> list[Draft]:
     return drafts
 
 
-def _finalize(patient_ref: str, draft: Draft, timeline: Timeline, settings: PathwaySettings, as_of: date) -> Obligation:
+def _finalize(patient_ref: str, draft: Draft, timeline: Timeline, ruleset: Ruleset, as_of: date) -> Obligation:
+    settings = ruleset.settings
     fields = dict(
         id=draft.id, rule=draft.rule, kind=draft.kind, due_on=draft.due_on, deadline_on=draft.deadline_on,
         heads_up_on=heads_up_on(draft, settings), regions=draft.regions, molecule=draft.molecule,
-        tags=draft.tags, instructions=draft.instructions,
+        panel=draft.panel, tags=draft.tags, instructions=draft.instructions + ruleset.instruction(draft.kind.value),
     )
     if draft.satisfier is not None:
         return Obligation(**fields, status=Status.SATISFIED, satisfied_by=draft.satisfier.event_id,

@@ -1,9 +1,10 @@
 """Obligation drafts per stage, treatment episode and track: R1-R18 applied to a timeline.
 
-Each function reads its numbers from `ruleset.py` and its interpretations from
-`PathwaySettings`; it returns drafts whose ids are stable as new events arrive
-(scope@start/rule/kind[/n]). Scopes name no molecule or diagnosis, since ids
-end up in log lines.
+Each function reads its numbers from the patient's ruleset (`domain.ruleset`: rhythms,
+milestones, the catalogue, the monitoring rows, instruction texts) and its interpretations
+from the ruleset's settings; it returns drafts whose ids are stable as new events arrive
+(scope@start/rule/kind[/n]). Scopes name no molecule or diagnosis, since ids end up in
+log lines.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from domain.events import DiagnosisRecorded, EtpAssessed, MriRhythmSet
 from domain.history import Episode, StagePeriod, Timeline, TrackPeriod
 from domain.plan import ObligationKind as K
 from domain.plan import Stage
-from domain.ruleset import MOLECULE_BY_CODE, R14_INSTRUCTION, TRACK_BY_CODE, is_risk_molecule, rule_interval
+from domain.ruleset import Ruleset
 from domain.schedule import Draft, chain, first_act, rolling_since_last, single
-from domain.settings import MriPolicy, PathwaySettings
+from domain.settings import MriPolicy
 
 EPIDEMIOLOGICAL = "ofsep_epidemiological"
 
@@ -30,9 +31,10 @@ def every(months: int | None) -> Callable[[date], int | None]:
 
 
 class RuleContext:
-    def __init__(self, timeline: Timeline, settings: PathwaySettings, as_of: date) -> None:
+    def __init__(self, timeline: Timeline, ruleset: Ruleset, as_of: date) -> None:
         self.t = timeline
-        self.s = settings
+        self.r = ruleset
+        self.s = ruleset.settings
         self.as_of = as_of
         self.events = timeline.acts
 
@@ -77,14 +79,14 @@ def cis_priority(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
     if visit.satisfier is not None:
         drafts += chain(
             Draft(id=f"{scope}/R3/follow_up_visit", rule="R3", kind=K.FOLLOW_UP_VISIT, due_on=deadline),
-            ctx.acts(A.is_follow_up_visit), add_months(visit.satisfier.on, rule_interval("R3")),
-            add_days(visit.satisfier.on, 1), every(rule_interval("R3")), end,
+            ctx.acts(A.is_follow_up_visit), add_months(visit.satisfier.on, ctx.r.interval("R3")),
+            add_days(visit.satisfier.on, 1), every(ctx.r.interval("R3")), end,
         )
     if mri.satisfier is not None:
         drafts += chain(
             Draft(id=f"{scope}/R4/mri", rule="R4", kind=K.MRI, due_on=deadline, regions=A.BRAIN),
-            mri_acts, add_months(mri.satisfier.on, rule_interval("R4")),
-            add_days(mri.satisfier.on, 1), every(rule_interval("R4")), end,
+            mri_acts, add_months(mri.satisfier.on, ctx.r.interval("R4")),
+            add_days(mri.satisfier.on, 1), every(ctx.r.interval("R4")), end,
         )
     return drafts
 
@@ -106,7 +108,7 @@ def _samples(ctx: RuleContext, r1: Draft, scope: str, visit: Draft, onset: date,
     initial = visit.satisfier
     if initial is None or (samples.satisfier is not None and samples.satisfier.on <= initial.on):
         return samples
-    due = add_months(initial.on, rule_interval("R2"))
+    due = add_months(initial.on, ctx.r.interval("R2"))
     r2 = Draft(id=f"{scope}/R2/biological_samples", rule="R2", kind=K.BIOLOGICAL_SAMPLES, due_on=due, deadline_on=due)
     later = [a for a in sample_acts if a.event_id != initial.event_id]
     return single(r2, later, initial.on, end)
@@ -117,11 +119,11 @@ def untreated_other(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
     scope, end, start = period.key, period.end, period.start
     return (
         rolling_since_last(Draft(id=f"{scope}/R5/crc_information", rule="R5", kind=K.CRC_INFORMATION, due_on=start),
-                           ctx.acts(A.is_crc_information), start, every(rule_interval("R5")), end)
+                           ctx.acts(A.is_crc_information), start, every(ctx.r.interval("R5")), end)
         + rolling_since_last(Draft(id=f"{scope}/R6/edss", rule="R6", kind=K.EDSS, due_on=start),
-                             ctx.acts(A.is_edss), start, every(rule_interval("R6")), end)
+                             ctx.acts(A.is_edss), start, every(ctx.r.interval("R6")), end)
         + rolling_since_last(Draft(id=f"{scope}/R7/mri", rule="R7", kind=K.MRI, due_on=start, regions=A.BRAIN),
-                             ctx.mris(A.BRAIN, ofsep_only=True), start, every(rule_interval("R7")), end)
+                             ctx.mris(A.BRAIN, ofsep_only=True), start, every(ctx.r.interval("R7")), end)
     )
 
 
@@ -130,7 +132,7 @@ def first_line_stage(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
     scope = period.key
     return rolling_since_last(
         Draft(id=f"{scope}/R10/crc_information", rule="R10", kind=K.CRC_INFORMATION, due_on=period.start),
-        ctx.acts(A.is_crc_information), period.start, every(rule_interval("R10")), period.end,
+        ctx.acts(A.is_crc_information), period.start, every(ctx.r.interval("R10")), period.end,
     )
 
 
@@ -148,7 +150,7 @@ def risk_therapy_stage(ctx: RuleContext, period: StagePeriod) -> list[Draft]:
 def _mri_rhythm(ctx: RuleContext, period: StagePeriod, acts: list[A.Act]) -> Callable[[date], int | None]:
     """The rhythm for the MRI after the one of `day`: the override in force when that next
     MRI happened (or now, while it is awaited)."""
-    default = rule_interval("R18")
+    default = ctx.r.interval("R18")
     resets = [e.start for e in ctx.t.episodes if ctx.s.mri_rhythm_override_resets_on_treatment_change]
     resets += [e.end for e in ctx.t.episodes if e.end and ctx.s.mri_rhythm_override_resets_on_treatment_change]
     overrides = [e for e in ctx.events if isinstance(e, MriRhythmSet) and e.occurred_on >= period.start]
@@ -176,7 +178,7 @@ def episode_drafts(ctx: RuleContext, episode: Episode) -> list[Draft]:
     """R8/R9 and R11 at every start (incl. switch, R20); R12/R13 for first line; R15 for risk."""
     scope, start, end = episode.key, episode.start, episode.end
     drafts = _etp(ctx, scope, start, end)
-    risk = is_risk_molecule(episode.molecule)
+    risk = ctx.r.is_risk(episode.molecule)
     if not risk or ctx.s.r11_applies_to_risk_therapies:
         drafts.append(_recent_mri(ctx, scope, start, end, risk))
     if risk:
@@ -185,7 +187,7 @@ def episode_drafts(ctx: RuleContext, episode: Episode) -> list[Draft]:
         drafts += _crc_mri_milestones(ctx, scope, start, end)
     else:
         drafts += _ofsep_mri_minimum(ctx, scope, start, end)
-    return drafts
+    return drafts + _monitoring(ctx, episode)
 
 
 def _etp(ctx: RuleContext, scope: str, start: date, end: date | None) -> list[Draft]:
@@ -203,7 +205,7 @@ def _etp(ctx: RuleContext, scope: str, start: date, end: date | None) -> list[Dr
 def _recent_mri(ctx: RuleContext, scope: str, start: date, end: date | None, risk: bool) -> Draft:
     regions = ctx.start_regions()
     tags = () if risk else (EPIDEMIOLOGICAL,)
-    instructions = () if risk or regions == A.BRAIN else (R14_INSTRUCTION,)
+    instructions = () if risk or regions == A.BRAIN else ctx.r.instruction("R14")
     draft = Draft(id=f"{scope}/R11/mri", rule="R11", kind=K.MRI, due_on=start, regions=regions, tags=tags,
                   instructions=instructions, at_once=True)
     return single(draft, ctx.mris(regions), add_months(start, -ctx.s.recent_mri_months), end)
@@ -213,12 +215,14 @@ def _crc_mri_milestones(ctx: RuleContext, scope: str, start: date, end: date | N
     """R12: M6 reference and M12 efficacy MRIs on fixed dates, then yearly from the M12 one.
     M0 (R11), M12 and every third yearly MRI are the OFSEP epidemiological ones (R13)."""
     acts = ctx.mris(A.BRAIN_AND_SPINAL)
-    base = Draft(id="", rule="R12", kind=K.MRI, due_on=start, regions=A.BRAIN_AND_SPINAL, instructions=(R14_INSTRUCTION,))
-    m12_due = add_months(start, 12)
+    base = Draft(id="", rule="R12", kind=K.MRI, due_on=start, regions=A.BRAIN_AND_SPINAL,
+                 instructions=ctx.r.instruction("R14"))
+    m6_months, m12_months = ctx.r.milestones("R12")
+    m12_due = add_months(start, m12_months)
     m12 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m12", tags=(EPIDEMIOLOGICAL,)), acts, m12_due, end, set())
     # An exam in the M12 window is the efficacy MRI; only earlier ones can be the M6 one.
     before_m12 = [a for a in acts if a.on < add_days(m12_due, -ctx.s.milestone_lookback_days)]
-    m6 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m6"), before_m12, add_months(start, 6), end, set())
+    m6 = _milestone(ctx, replace(base, id=f"{scope}/R12/mri/m6"), before_m12, add_months(start, m6_months), end, set())
     if m6.satisfier is None and m12.satisfier is not None:
         m6 = replace(m6, cancelled_on=m12.satisfier.on)  # superseded by the efficacy MRI
     drafts = [m6, m12]
@@ -226,7 +230,7 @@ def _crc_mri_milestones(ctx: RuleContext, scope: str, start: date, end: date | N
         def tag_every_third(d: Draft, n: int) -> Draft:
             return replace(d, tags=(EPIDEMIOLOGICAL,)) if n % 3 == 0 else d
 
-        yearly = rule_interval("R12")
+        yearly = ctx.r.interval("R12")
         drafts += chain(replace(base, id=f"{scope}/R12/mri/yearly"), acts, add_months(m12.satisfier.on, yearly),
                         add_days(m12.satisfier.on, 1), every(yearly), end, tag_every_third)
     return drafts
@@ -236,10 +240,11 @@ def _ofsep_mri_minimum(ctx: RuleContext, scope: str, start: date, end: date | No
     """R13: brain MRI at M12, then at least every 36 months."""
     acts = ctx.mris(A.BRAIN, ofsep_only=True)
     base = Draft(id="", rule="R13", kind=K.MRI, due_on=start, regions=A.BRAIN, tags=(EPIDEMIOLOGICAL,))
-    m12 = _milestone(ctx, replace(base, id=f"{scope}/R13/mri/m12"), acts, add_months(start, 12), end, set())
+    (m12_months,) = ctx.r.milestones("R13")
+    m12 = _milestone(ctx, replace(base, id=f"{scope}/R13/mri/m12"), acts, add_months(start, m12_months), end, set())
     drafts = [m12]
     if m12.satisfier is not None:
-        months = rule_interval("R13")
+        months = ctx.r.interval("R13")
         drafts += chain(replace(base, id=f"{scope}/R13/mri/every_36_months"), acts, add_months(m12.satisfier.on, months),
                         add_days(m12.satisfier.on, 1), every(months), end)
     return drafts
@@ -254,13 +259,39 @@ def _milestone(ctx: RuleContext, draft: Draft, acts: list[A.Act], due: date, end
 def _validations(ctx: RuleContext, episode: Episode) -> list[Draft]:
     """R15: initial validation at start (an act from the look-back counts), then the
     molecule's minimal rhythm; induction therapies have the initial one only."""
-    molecule = MOLECULE_BY_CODE[episode.molecule]
+    molecule = ctx.r.molecule(episode.molecule)
+    rhythm = molecule.validation_every_months if molecule else None
     template = Draft(id=f"{episode.key}/R15/treatment_validation", rule="R15", kind=K.TREATMENT_VALIDATION,
-                     due_on=episode.start, molecule=molecule.code)
-    acts = ctx.acts(A.validates(molecule.code))
+                     due_on=episode.start, molecule=episode.molecule)
+    acts = ctx.acts(A.validates(episode.molecule))
     return chain(template, acts, episode.start, add_days(episode.start, -ctx.s.start_lookback_days),
-                 every(molecule.validation_every_months), episode.end,
-                 lambda d, n: replace(d, at_once=True) if n == 1 else d)
+                 every(rhythm), episode.end, lambda d, n: replace(d, at_once=True) if n == 1 else d)
+
+
+def _monitoring(ctx: RuleContext, episode: Episode) -> list[Draft]:
+    """The centre's monitoring rows for the molecule (`Ruleset.monitoring`): a laboratory panel
+    every N months while it is given, or for M months after it is stopped. A stop is the end of
+    the episode, not the end of follow-up (which closes every episode on its date)."""
+    drafts: list[Draft] = []
+    ended_on = ctx.t.ended.occurred_on if ctx.t.ended else None
+    for row in ctx.r.monitoring_of(episode.molecule):
+        first_months = row.first_due_months if row.first_due_months is not None else row.every_months
+        acts = ctx.acts(A.is_lab_test(row.panel))
+        if row.period == "on_treatment":
+            template = Draft(id=f"{episode.key}/{row.id}/lab_test", rule=row.id, kind=K.LAB_TEST,
+                             due_on=episode.start, panel=row.panel)
+            drafts += chain(template, acts, add_months(episode.start, first_months), episode.start,
+                            every(row.every_months), episode.end)
+        elif episode.end is not None and episode.end != ended_on:
+            stop, until = episode.end, add_months(episode.end, row.for_months or 0)
+            template = Draft(id=f"{episode.key}/{row.id}/lab_test_after_stop", rule=row.id, kind=K.LAB_TEST,
+                             due_on=stop, panel=row.panel)
+
+            def within(day: date, months: int = row.every_months, last: date = until) -> int | None:
+                return months if add_months(day, months) <= last else None
+
+            drafts += chain(template, acts, add_months(stop, first_months), add_days(stop, 1), within, ended_on)
+    return drafts
 
 
 # --- post-treatment tracks -----------------------------------------------------------
@@ -269,7 +300,9 @@ def _validations(ctx: RuleContext, episode: Episode) -> list[Draft]:
 def track_drafts(ctx: RuleContext, track: TrackPeriod) -> list[Draft]:
     """R16/R17: CRC validation one interval after the stop, then at the same rhythm,
     counting only validations after the stop, open-ended until `surveillance_ended`."""
-    spec = TRACK_BY_CODE[track.track]
+    spec = ctx.r.track(track.track)
+    if spec is None:  # a track of a ruleset the patient no longer runs
+        return []
     template = Draft(id=f"{track.key}/{spec.rule}/treatment_validation", rule=spec.rule,
                      kind=K.TREATMENT_VALIDATION, due_on=track.start, molecule=spec.after_molecule)
     return chain(template, ctx.acts(A.validates(spec.after_molecule)), add_months(track.start, spec.every_months),

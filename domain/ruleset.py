@@ -1,23 +1,41 @@
-"""The CRC SEP Marseille follow-up pathway as data.
+"""A centre's pathway as data: the ruleset.
 
-One versioned table a clinician can read: the molecule catalogue, the
-post-treatment surveillance tracks, every rule R1-R20 of `PATHWAY_RULES.md` with
-its rhythm and its source paragraph, and the reminder ladder. Code reads its
-numbers from here; interpretations of the source live in `settings.py`.
+One versioned document a clinician can read and sign off, loaded from a file
+(`rulesets/*.yaml`, validated by these models; its JSON Schema is `docs/ruleset.schema.json`):
+the molecule catalogue (codes, names, aliases, line, validation rhythm, post-stop track),
+the post-treatment surveillance tracks, every rule R1-R20 of `PATHWAY_RULES.md` with its
+rhythm, milestones and source paragraph, the laboratory panels and the monitoring rows a
+centre adds per molecule, each kind's instruction text (R14's included), and the settings
+(`domain/settings.py`: interpretations, windows, the reminder ladder, time zone and hour).
 
-Bump `RULESET_VERSION` whenever a row changes. Running workflows keep replaying
-because each computed plan is recorded in their history (see
-`workflows/patient_pathway.py`); the version tells which table produced a plan.
-`pathway rules` prints this table.
+The shipped default, `rulesets/crc-sep-marseille.yaml`, reproduces the source. A plan names
+the ruleset it was computed with (`label`) and its content version (`content_hash`).
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import unicodedata
+from collections.abc import Iterable
 from enum import Enum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-RULESET_VERSION = "crc-sep-marseille/2026-11.1"
+from domain.settings import DEFAULT_SETTINGS, PathwaySettings
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+"""A molecule, track or panel code: lower-case letters, digits and underscores."""
+RuleId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,15}$")]
+"""R1 ... R20 for the source's rules; a centre's monitoring rows take their own (L1, L2, ...):
+rule ids end up in obligation ids and log lines, so they never name a molecule."""
+SOURCE_RULES = tuple(f"R{n}" for n in range(1, 21))
+"""The rules of the source every ruleset keeps (their rhythms and texts may change)."""
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class MoleculeLine(str, Enum):
@@ -26,101 +44,242 @@ class MoleculeLine(str, Enum):
     INDUCTION = "induction"
 
 
-class Molecule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str
-    name: str
+class Molecule(_Row):
+    code: Code
+    name: str = Field(min_length=1)
     line: MoleculeLine
-    validation_every_months: int | None = None
+    validation_every_months: int | None = Field(default=None, ge=1, le=60)
     """R15 minimal validation rhythm while the molecule is given (None: initial validation only)."""
-    post_stop_track: str | None = None
+    post_stop_track: Code | None = None
     """R16/R17 surveillance track opened when the molecule is stopped."""
+    aliases: tuple[str, ...] = ()
+    """Other names a feed may send (brand names, other spellings): matched case- and accent-blind."""
+    atc: Annotated[str, Field(pattern=r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")] | None = None
+    """WHO ATC code, when one exists."""
+    source: str | None = None
+    """Where the row comes from (a rule of the source, a label, an HAS opinion)."""
 
 
-class SurveillanceTrack(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str
-    after_molecule: str
-    every_months: int
-    rule: str
+class SurveillanceTrack(_Row):
+    code: Code
+    after_molecule: Code
+    every_months: int = Field(ge=1, le=60)
+    rule: RuleId
 
 
-class Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
+class Rule(_Row):
+    id: RuleId
     applies_to: str
     obligation: str
     due: str
     source: str
-    every_months: int | None = None
+    every_months: int | None = Field(default=None, ge=1, le=120)
+    """The rule's rhythm or interval in months (its meaning per rule: `due`)."""
+    milestones_months: tuple[int, ...] = ()
+    """Fixed milestones after a start (R12: M6 reference, M12 efficacy; R13: M12)."""
 
 
-MOLECULES: tuple[Molecule, ...] = (
-    Molecule(code="interferon_beta_1a", name="Interferon beta-1a", line=MoleculeLine.FIRST_LINE),
-    Molecule(code="interferon_beta_1b", name="Interferon beta-1b", line=MoleculeLine.FIRST_LINE),
-    Molecule(code="peginterferon_beta_1a", name="Peginterferon beta-1a", line=MoleculeLine.FIRST_LINE),
-    Molecule(code="glatiramer_acetate", name="Glatiramer acetate", line=MoleculeLine.FIRST_LINE),
-    Molecule(code="teriflunomide", name="Teriflunomide", line=MoleculeLine.FIRST_LINE),
-    Molecule(code="dimethyl_fumarate", name="Dimethyl fumarate", line=MoleculeLine.RISK, validation_every_months=12),
-    Molecule(code="fingolimod", name="Fingolimod", line=MoleculeLine.RISK, validation_every_months=12),
-    Molecule(code="daclizumab", name="Daclizumab", line=MoleculeLine.RISK, validation_every_months=12),
-    Molecule(code="natalizumab", name="Natalizumab", line=MoleculeLine.RISK, validation_every_months=6),
-    Molecule(code="ocrelizumab", name="Ocrelizumab", line=MoleculeLine.RISK, validation_every_months=6),
-    Molecule(code="mitoxantrone", name="Mitoxantrone", line=MoleculeLine.INDUCTION, post_stop_track="post_mitoxantrone"),
-    Molecule(code="alemtuzumab", name="Alemtuzumab", line=MoleculeLine.INDUCTION, post_stop_track="post_alemtuzumab"),
-)
-
-TRACKS: tuple[SurveillanceTrack, ...] = (
-    SurveillanceTrack(code="post_mitoxantrone", after_molecule="mitoxantrone", every_months=12, rule="R16"),
-    SurveillanceTrack(code="post_alemtuzumab", after_molecule="alemtuzumab", every_months=3, rule="R17"),
-)
-
-RULES: tuple[Rule, ...] = (
-    Rule(id="R1", applies_to="untreated_cis_priority", obligation="initial CRC visit: neurological evaluation, OFSEP MRI, self-questionnaires, biological samples", due="deadline CIS onset + 6 months; heads-up at diagnosis", source="I.1", every_months=6),
-    Rule(id="R2", applies_to="untreated_cis_priority", obligation="CRC visit to collect biological samples the initial visit could not take", due="initial visit + 3 months", source="I.1 footnote", every_months=3),
-    Rule(id="R3", applies_to="untreated_cis_priority", obligation="annual follow-up visit with full neurological evaluation", due="previous visit + 12 months", source="I.1", every_months=12),
-    Rule(id="R4", applies_to="untreated_cis_priority", obligation="annual OFSEP MRI (brain)", due="previous MRI + 12 months", source="I.1", every_months=12),
-    Rule(id="R5", applies_to="untreated_other", obligation="annual information of the CRC SEP", due="previous + 12 months", source="I.2", every_months=12),
-    Rule(id="R6", applies_to="untreated_other", obligation="EDSS at least once a year", due="previous EDSS + 12 months", source="I.2", every_months=12),
-    Rule(id="R7", applies_to="untreated_other", obligation="OFSEP MRI (brain) at least once a year", due="previous MRI + 12 months", source="I.2", every_months=12),
-    Rule(id="R8", applies_to="treatment start (incl. switch)", obligation="inform the patient, assess the need for therapeutic education (ETP)", due="at treatment start", source="II.1"),
-    Rule(id="R9", applies_to="after R8 found a need", obligation="propose referral to an ETP programme", due="on the assessment date", source="II.1"),
-    Rule(id="R10", applies_to="first_line", obligation="annual information of the CRC SEP", due="previous + 12 months", source="II.2", every_months=12),
-    Rule(id="R11", applies_to="treatment start (incl. switch)", obligation="recent MRI (< 3 months) before start; brain + spinal under the CRC policy", due="at treatment start", source="II.2", every_months=3),
-    Rule(id="R12", applies_to="first_line, CRC Marseille policy", obligation="reference MRI M6, efficacy MRI M12, then yearly (brain + spinal)", due="start + 6, start + 12, then previous + 12 months", source="II.2", every_months=12),
-    Rule(id="R13", applies_to="first_line, OFSEP minimum policy", obligation="brain MRI at M12 then at least every 3 years", due="start + 12, then previous + 36 months", source="II.2", every_months=36),
-    Rule(id="R14", applies_to="every first-line MRI order", obligation="one gadolinium injection for brain and spinal cord, the two exams a few days apart", due="(reminder text)", source="II.2"),
-    Rule(id="R15", applies_to="risk_therapy", obligation="initial validation (CRC visit or RCP), then regular validation at the molecule's rhythm", due="at start, then previous + molecule rhythm", source="II.3 + table"),
-    Rule(id="R16", applies_to="post-mitoxantrone track", obligation="validation/surveillance by the CRC SEP", due="every 12 months after the stop", source="table", every_months=12),
-    Rule(id="R17", applies_to="post-alemtuzumab track", obligation="validation/surveillance by the CRC SEP", due="every 3 months after the stop", source="table", every_months=3),
-    Rule(id="R18", applies_to="risk_therapy", obligation="OFSEP MRI (brain) once a year unless a clinician sets another rhythm", due="previous MRI + 12 months, or the patient's override", source="II.3", every_months=12),
-    Rule(id="R19", applies_to="all", obligation="reminders to the treating neurologist; CRC validations and information to the CRC coordinator too", due="-", source="I.2, II.2, II.3"),
-    Rule(id="R20", applies_to="switch", obligation="a switch stops the old molecule and starts the new one on the same date", due="at the switch date", source="II"),
-)
-
-R14_INSTRUCTION = (
-    "R14: a single gadolinium injection for brain and spinal cord; "
-    "the two exams a few days apart (CRC SEP model prescriptions)."
-)
-
-MOLECULE_BY_CODE: dict[str, Molecule] = {m.code: m for m in MOLECULES}
-TRACK_BY_CODE: dict[str, SurveillanceTrack] = {t.code: t for t in TRACKS}
-RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+class LabPanel(_Row):
+    code: Code
+    name: str = Field(min_length=1)
+    source: str | None = None
 
 
-def rule_interval(rule_id: str) -> int:
-    months = RULE_BY_ID[rule_id].every_months
-    if months is None:
-        raise KeyError(f"rule {rule_id} has no rhythm")
-    return months
+class Monitoring(_Row):
+    """A periodic obligation tied to a molecule, satisfied by `lab_test_performed` of its panel."""
+
+    id: RuleId
+    molecule: Code
+    panel: Code
+    every_months: int = Field(ge=1, le=60)
+    period: Literal["on_treatment", "after_stop"]
+    """`on_treatment`: every N months while the molecule is given, the first one N months after
+    the start (or `first_due_months`); `after_stop`: every N months after the stop, for
+    `for_months` months."""
+    for_months: int | None = Field(default=None, ge=1, le=240)
+    first_due_months: int | None = Field(default=None, ge=0, le=60)
+    source: str = Field(min_length=1)
+    """Where the requirement comes from (a label, a guideline), with its address."""
+
+    @model_validator(mode="after")
+    def _after_stop_has_a_length(self) -> Monitoring:
+        if self.period == "after_stop" and self.for_months is None:
+            raise ValueError("an after_stop monitoring row needs for_months")
+        return self
 
 
-def is_risk_molecule(code: str) -> bool:
-    return MOLECULE_BY_CODE[code].line in (MoleculeLine.RISK, MoleculeLine.INDUCTION)
+def fold(text: str) -> str:
+    """Case- and accent-blind form of a name, for matching aliases."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", "_").replace(" ", "_")
 
 
-def known_molecule_codes() -> list[str]:
-    return [m.code for m in MOLECULES]
+class Ruleset(_Row):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    version: str = Field(min_length=1, max_length=64)
+    title: str = ""
+    status: str = "in force"
+    """`in force`, or for an example file "example: to be validated by the centre's clinicians"."""
+    settings: PathwaySettings = DEFAULT_SETTINGS
+    molecules: tuple[Molecule, ...]
+    tracks: tuple[SurveillanceTrack, ...] = ()
+    rules: tuple[Rule, ...]
+    lab_panels: tuple[LabPanel, ...] = ()
+    monitoring: tuple[Monitoring, ...] = ()
+    instructions: dict[str, str] = {}
+    """Text an obligation carries to its reminders, by rule id (R14: the MRI order) or by kind."""
+
+    _molecules: dict[str, Molecule] = PrivateAttr(default_factory=dict)
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _tracks: dict[str, SurveillanceTrack] = PrivateAttr(default_factory=dict)
+    _rules: dict[str, Rule] = PrivateAttr(default_factory=dict)
+    _hash: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ruleset:
+        problems = []
+        problems += _repeated("molecule code", [m.code for m in self.molecules])
+        problems += _repeated("track code", [t.code for t in self.tracks])
+        problems += _repeated("rule id", [r.id for r in self.rules] + [m.id for m in self.monitoring])
+        problems += _repeated("panel code", [p.code for p in self.lab_panels])
+        codes, tracks, panels = {m.code for m in self.molecules}, {t.code for t in self.tracks}, {p.code for p in self.lab_panels}
+        missing = [r for r in SOURCE_RULES if r not in {rule.id for rule in self.rules}]
+        if missing:
+            problems.append(f"rules: {', '.join(missing)} missing (every ruleset keeps R1-R20)")
+        problems += [f"molecules: {m.code}: post_stop_track {m.post_stop_track!r} is not a track"
+                     for m in self.molecules if m.post_stop_track and m.post_stop_track not in tracks]
+        problems += [f"tracks: {t.code}: after_molecule {t.after_molecule!r} is not a molecule"
+                     for t in self.tracks if t.after_molecule not in codes]
+        problems += [f"monitoring: {m.id}: molecule {m.molecule!r} is not in the catalogue"
+                     for m in self.monitoring if m.molecule not in codes]
+        problems += [f"monitoring: {m.id}: panel {m.panel!r} is not a lab panel"
+                     for m in self.monitoring if m.panel not in panels]
+        names: dict[str, str] = {}
+        for molecule in self.molecules:
+            for name in (molecule.code, molecule.name, *molecule.aliases):
+                other = names.setdefault(fold(name), molecule.code)
+                if other != molecule.code:
+                    problems.append(f"molecules: {name!r} names both {other} and {molecule.code}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def model_post_init(self, _context: object) -> None:
+        self._molecules = {m.code: m for m in self.molecules}
+        self._names = {fold(n): m.code for m in self.molecules for n in (m.code, m.name, *m.aliases)}
+        self._tracks = {t.code: t for t in self.tracks}
+        self._rules = {r.id: r for r in self.rules}
+        canonical = self.model_dump_json(round_trip=True)
+        self._hash = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    # --- identity -------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """`id/version`, as a clinician names it (`crc-sep-marseille/2026-11.1`)."""
+        return f"{self.id}/{self.version}"
+
+    @property
+    def content_hash(self) -> str:
+        """The content version: the first 12 hex digits of the sha256 of its canonical JSON. Any
+        change to any row (or setting) changes it, whatever the version label says."""
+        return self._hash
+
+    @property
+    def reference(self) -> str:
+        """`label@content_hash`: what plans and reminders name."""
+        return f"{self.label}@{self.content_hash}"
+
+    def with_settings(self, settings: PathwaySettings) -> Ruleset:
+        return self.model_copy(update={"settings": settings})
+
+    # --- look-ups -------------------------------------------------------------------
+
+    def molecule(self, code: str) -> Molecule | None:
+        return self._molecules.get(code)
+
+    def molecule_codes(self) -> list[str]:
+        return [m.code for m in self.molecules]
+
+    def resolve_molecule(self, name: str) -> str | None:
+        """The catalogue code a feed's name stands for (a code, a name or an alias, case- and
+        accent-blind); None if it names none."""
+        return self._names.get(fold(name))
+
+    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+        """Catalogue codes whose code, name or an alias comes close to `name` ("did you mean")."""
+        close = difflib.get_close_matches(fold(name), list(self._names), n=limit * 3, cutoff=0.8)
+        return list(dict.fromkeys(self._names[c] for c in close))[:limit]
+
+    def is_risk(self, code: str) -> bool:
+        """Risk and induction therapies are followed as `risk_therapy` (R15, R18). A molecule the
+        ruleset does not know (stored before a change of ruleset) is followed as one too: more
+        monitoring, never less, and the plan names it as an anomaly."""
+        molecule = self._molecules.get(code)
+        return molecule is None or molecule.line in (MoleculeLine.RISK, MoleculeLine.INDUCTION)
+
+    def track(self, code: str) -> SurveillanceTrack | None:
+        return self._tracks.get(code)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def interval(self, rule_id: str) -> int:
+        months = self._rules[rule_id].every_months
+        if months is None:
+            raise KeyError(f"rule {rule_id} has no rhythm in ruleset {self.label}")
+        return months
+
+    def milestones(self, rule_id: str) -> tuple[int, ...]:
+        return self._rules[rule_id].milestones_months
+
+    def instruction(self, key: str) -> tuple[str, ...]:
+        text = self.instructions.get(key)
+        return (text,) if text else ()
+
+    def panel_codes(self) -> list[str]:
+        return [p.code for p in self.lab_panels]
+
+    def monitoring_of(self, molecule: str) -> list[Monitoring]:
+        return [m for m in self.monitoring if m.molecule == molecule]
+
+
+def _repeated(what: str, values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated = sorted({v for v in values if v in seen or seen.add(v)})
+    return [f"{what} {v!r} is given twice" for v in repeated]
+
+
+class RulesetRegistry(_Row):
+    """The rulesets of one deployment: a default, and one per centre that has its own. A
+    patient's ruleset follows its centre (`care_team_assigned.centre_id`); before any
+    assignment, the default applies."""
+
+    default: Ruleset
+    by_centre: dict[str, Ruleset] = {}
+
+    def for_centre(self, centre_id: str | None) -> Ruleset:
+        return self.by_centre.get(centre_id, self.default) if centre_id else self.default
+
+    def in_force(self) -> list[Ruleset]:
+        """Each distinct ruleset once, the default first."""
+        found: dict[str, Ruleset] = {self.default.reference: self.default}
+        for ruleset in self.by_centre.values():
+            found.setdefault(ruleset.reference, ruleset)
+        return list(found.values())
+
+    def versions(self) -> dict[str, str]:
+        """`default` and each centre -> the `label@content_hash` it runs."""
+        return {"default": self.default.reference} | {c: r.reference for c, r in sorted(self.by_centre.items())}
+
+    def molecule_codes(self) -> list[str]:
+        """Every code of every ruleset in force (what the API's schema lists)."""
+        return list(dict.fromkeys(code for r in self.in_force() for code in r.molecule_codes()))
+
+    def panel_codes(self) -> list[str]:
+        return list(dict.fromkeys(code for r in self.in_force() for code in r.panel_codes()))
+
+
+def single(ruleset: Ruleset) -> RulesetRegistry:
+    """A deployment with one ruleset for every centre."""
+    return RulesetRegistry(default=ruleset)

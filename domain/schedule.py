@@ -25,6 +25,7 @@ class Draft:
     cancelled_on: date | None = None
     regions: tuple[str, ...] = ()
     molecule: str | None = None
+    panel: str | None = None
     tags: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     at_once: bool = False

@@ -17,14 +17,13 @@ from pydantic import TypeAdapter
 from contracts.pathway import ReconcileReport
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
-from domain.settings import DEFAULT_SETTINGS
 from pathway_cli.inputs import InvalidInput, parse_events_text
 from pathway_cli.render import render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.temporal import connect_temporal
 from service.handoff import utc_now
-from service.intake import record
+from service.intake import InvalidEvents, record
 from service.plans import current_plan
 from service.rebuild import rebuild
 from service.reconcile import reconcile
@@ -90,7 +89,10 @@ async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
 
 
 async def _submit(config: AppConfig, client, wired: Services, events, as_json: bool) -> int:
-    outcomes = await record(intake_for(config, client, wired.pool), events, sender=f"cli:{getpass.getuser()}")
+    try:
+        outcomes = await record(intake_for(config, client, wired.pool), events, sender=f"cli:{getpass.getuser()}")
+    except InvalidEvents as invalid:
+        raise InvalidInput([f"event {r.event_id}: {r.field}: {r.message}" for r in invalid.refusals]) from None
     refused = [o for o in outcomes if o.error is not None]
     for outcome in refused:
         print(f"pathway: refused, nothing recorded for patient {outcome.patient_ref}: {_why(outcome.error)}",
@@ -114,7 +116,7 @@ def _why(error: Exception | None) -> str:
 
 
 async def _plan(wired: Services, args) -> int:
-    plan = await current_plan(wired.settlement, DEFAULT_SETTINGS, utc_now, args.patient_ref, args.as_of)
+    plan = await current_plan(wired.settlement, utc_now, args.patient_ref, args.as_of)
     if plan is None:
         raise LookupError(f"no stored event for patient {args.patient_ref}")
     print(plan.model_dump_json(indent=2) if args.json else render_plan(plan))

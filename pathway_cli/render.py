@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.pathway import PlanSummary
 from domain.plan import Plan
-from domain.ruleset import MOLECULES, RULES, RULESET_VERSION, TRACKS
+from domain.ruleset import Ruleset
 from store.reminder_log import ReminderRow
 
 
@@ -50,12 +50,20 @@ def render_reminders(sent: list[ReminderRow]) -> str:
     return table(["sent at", "channel", "rule", "kind", "step", "due", "recipients", "reminder id"], rows)
 
 
-def render_rules() -> str:
-    rules = table(["id", "applies to", "obligation", "due", "months", "source"],
-                  [[r.id, r.applies_to, r.obligation, r.due, str(r.every_months or ""), r.source] for r in RULES])
-    molecules = table(["molecule", "line", "validation every (months)", "after stop"],
-                      [[m.code, m.line.value, str(m.validation_every_months or "-"), m.post_stop_track or "-"]
-                       for m in MOLECULES])
+def render_rules(ruleset: Ruleset) -> str:
+    """One ruleset as tables: rules, molecules, tracks, and the centre's monitoring rows."""
+    rules = table(["id", "applies to", "obligation", "due", "months", "milestones", "source"],
+                  [[r.id, r.applies_to, r.obligation, r.due, str(r.every_months or ""),
+                    ", ".join(f"M{m}" for m in r.milestones_months), r.source] for r in ruleset.rules])
+    molecules = table(["molecule", "name", "line", "validation every (months)", "after stop", "aliases"],
+                      [[m.code, m.name, m.line.value, str(m.validation_every_months or "-"), m.post_stop_track or "-",
+                        ", ".join(m.aliases)] for m in ruleset.molecules])
     tracks = table(["track", "after", "every (months)", "rule"],
-                   [[t.code, t.after_molecule, str(t.every_months), t.rule] for t in TRACKS])
-    return f"ruleset {RULESET_VERSION}\n\n{rules}\n\n{molecules}\n\n{tracks}"
+                   [[t.code, t.after_molecule, str(t.every_months), t.rule] for t in ruleset.tracks])
+    parts = [f"ruleset {ruleset.reference} ({ruleset.status})", rules, molecules, tracks]
+    if ruleset.monitoring:
+        parts.append(table(["id", "molecule", "panel", "every (months)", "period", "source"],
+                           [[m.id, m.molecule, m.panel, str(m.every_months),
+                             m.period + (f" {m.for_months} months" if m.for_months else ""), m.source]
+                            for m in ruleset.monitoring]))
+    return "\n\n".join(parts)

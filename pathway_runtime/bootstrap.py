@@ -15,8 +15,10 @@ from activities.delivery import Channel, StaffDelivery
 from activities.notifications import LogChannel
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.webhook import WebhookChannel, WebhookSettings
-from domain.settings import DEFAULT_SETTINGS
+from domain.ruleset import RulesetRegistry
 from pathway_runtime.config import AppConfig, ConfigError
+from rulesets import RulesetError
+from rulesets import registry as load_registry
 from service.handoff import Handoff
 from service.intake import Intake
 from service.settlement import Settlement
@@ -40,13 +42,16 @@ class Services:
     delivery: StaffDelivery
     settlement: Settlement
 
+    rulesets: RulesetRegistry
+
     @classmethod
-    def on(cls, pool: asyncpg.Pool, channels: tuple[Channel, ...], message_id_domain: str) -> Services:
+    def on(cls, pool: asyncpg.Pool, channels: tuple[Channel, ...], message_id_domain: str,
+           rulesets: RulesetRegistry) -> Services:
         reminders, directory = ReminderLog(pool), Directory(pool)
         return cls(pool=pool, events=EventStore(pool), read_model=ReadModel(pool), reminders=reminders,
                    directory=directory, worklist=Worklist(pool), channels=channels,
                    delivery=StaffDelivery(reminders, directory, channels, message_id_domain),
-                   settlement=Settlement(pool))
+                   settlement=Settlement(pool, rulesets), rulesets=rulesets)
 
 
 def channels_for(config: AppConfig) -> tuple[Channel, ...]:
@@ -62,9 +67,24 @@ def channels_for(config: AppConfig) -> tuple[Channel, ...]:
     return tuple(channels) or (LogChannel(),)
 
 
+_registries: dict[tuple[str | None, tuple[tuple[str, str], ...]], RulesetRegistry] = {}
+
+
+def rulesets_for(config: AppConfig) -> RulesetRegistry:
+    """The deployment's rulesets as configured, loaded once per process. A bad file stops the
+    process with a `ConfigError` naming it, its lines and fields: nothing of it is applied."""
+    key = (config.ruleset_file, tuple(sorted(config.centre_ruleset_files().items())))
+    if key not in _registries:
+        try:
+            _registries[key] = load_registry(config.ruleset_file, config.centre_ruleset_files())
+        except RulesetError as error:
+            raise ConfigError(str(error)) from None
+    return _registries[key]
+
+
 def handoff_for(config: AppConfig, client: Client, pool: asyncpg.Pool) -> Handoff:
     """How the service layer hands events to pathways, as configured."""
-    return Handoff.on(client, pool, config.task_queue, config.timings(), DEFAULT_SETTINGS,
+    return Handoff.on(client, pool, config.task_queue, rulesets_for(config), config.timings(),
                       config.api_temporal_timeout_s)
 
 
@@ -79,6 +99,6 @@ async def services(config: AppConfig) -> AsyncIterator[Services]:
         raise ConfigError("DATABASE_URL is not set (pathway dev sets it to its embedded PostgreSQL)")
     pool = await create_pool(config.database_url)
     try:
-        yield Services.on(pool, channels_for(config), config.message_id_domain)
+        yield Services.on(pool, channels_for(config), config.message_id_domain, rulesets_for(config))
     finally:
         await pool.close()

@@ -51,6 +51,11 @@ class AppConfig(BaseModel):
     event per request settles first); see `contracts.pathway.PathwayTimings`."""
     reconcile_every_minutes: float = Field(default=5.0, gt=0, le=1440)
     """How often the `pathway-reconcile` schedule compares every pathway with the event store."""
+    ruleset_file: str | None = None
+    """The deployment's default ruleset file (`PATHWAY_RULESET`); None: the shipped
+    `rulesets/crc-sep-marseille.yaml`."""
+    centre_rulesets: str | None = Field(default=None, pattern=r"^\s*[A-Za-z0-9][\w.-]*=[^,]+(,\s*[A-Za-z0-9][\w.-]*=[^,]+)*\s*$")
+    """Centres with their own ruleset (`PATHWAY_CENTRE_RULESETS`): `C13=rulesets/c13.yaml,C06=...`."""
     workflow_sandbox: bool = False
     """Run the pathway workflow in the SDK's sandbox (re-imports the workflow module for every
     pathway it loads and proxies its calls). Off in the worker process: it costs about a third
@@ -76,6 +81,11 @@ class AppConfig(BaseModel):
     """Prometheus metrics of the application (reminders, events) on this port."""
     temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Prometheus metrics of the Temporal SDK runtime (workflows, activities, polls)."""
+
+    def centre_ruleset_files(self) -> dict[str, str]:
+        """`PATHWAY_CENTRE_RULESETS` as centre -> file."""
+        pairs = [p.split("=", 1) for p in (self.centre_rulesets or "").split(",") if p.strip()]
+        return {centre.strip(): path.strip() for centre, path in pairs}
 
     def timings(self) -> PathwayTimings:
         """What a pathway run is started with."""
@@ -115,6 +125,8 @@ ENV_NAMES = {
     "api_concurrency": "PATHWAY_API_CONCURRENCY",
     "workflow_sandbox": "PATHWAY_WORKFLOW_SANDBOX",
     "reminder_quiet_seconds": "PATHWAY_REMINDER_QUIET_SECONDS",
+    "ruleset_file": "PATHWAY_RULESET",
+    "centre_rulesets": "PATHWAY_CENTRE_RULESETS",
     "reconcile_every_minutes": "PATHWAY_RECONCILE_EVERY_MINUTES",
 }
 

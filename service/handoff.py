@@ -27,7 +27,7 @@ from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from contracts.pathway import PathwayInput, PathwayTimings, PlanSummary, SyncRequest
-from domain.settings import DEFAULT_SETTINGS, PathwaySettings
+from domain.ruleset import RulesetRegistry
 from service import gateway
 from service.settlement import Settlement
 from store.event_store import PathwayRecord
@@ -45,18 +45,21 @@ class Handoff:
     settlement: Settlement
     task_queue: str
     timings: PathwayTimings
-    settings: PathwaySettings
     timeout_s: float
     """How long to wait for a run's answer before leaving the delivery pending."""
     clock: Callable[[], datetime]
     """Now (aware): what a pathway ended with no run is published at."""
 
     @classmethod
-    def on(cls, client: Client, pool: asyncpg.Pool, task_queue: str, timings: PathwayTimings | None = None,
-           settings: PathwaySettings = DEFAULT_SETTINGS, timeout_s: float = 30.0,
+    def on(cls, client: Client, pool: asyncpg.Pool, task_queue: str, rulesets: RulesetRegistry,
+           timings: PathwayTimings | None = None, timeout_s: float = 30.0,
            clock: Callable[[], datetime] = utc_now) -> Handoff:
-        return cls(client=client, settlement=Settlement(pool), task_queue=task_queue,
-                   timings=timings or PathwayTimings(), settings=settings, timeout_s=timeout_s, clock=clock)
+        return cls(client=client, settlement=Settlement(pool, rulesets), task_queue=task_queue,
+                   timings=timings or PathwayTimings(), timeout_s=timeout_s, clock=clock)
+
+    @property
+    def rulesets(self) -> RulesetRegistry:
+        return self.settlement.rulesets
 
     async def deliver(self, record: PathwayRecord, reason: str = "events", centre_id: str | None = None,
                       fresh: bool = False) -> PlanSummary | None:
@@ -85,8 +88,7 @@ class Handoff:
 
     async def _sync_or_start(self, record: PathwayRecord, request: SyncRequest, update_id: str, reason: str,
                              centre_id: str | None) -> PlanSummary:
-        start = PathwayInput(patient_ref=record.patient_ref, settings=self.settings, timings=self.timings,
-                             reason=reason)
+        start = PathwayInput(patient_ref=record.patient_ref, timings=self.timings, reason=reason)
         try:
             return await gateway.sync_or_start(self.client, start, request, update_id, self.task_queue, centre_id)
         except gateway.RunClosed:
@@ -97,11 +99,11 @@ class Handoff:
 
     async def publish_from_store(self, patient_ref: str) -> PlanSummary:
         """Settle without a run (an ended pathway): the plan of the stored events published."""
-        digest = await self.settlement.settle(patient_ref, self.clock(), self.settings, run_id=None)
+        digest = await self.settlement.settle(patient_ref, self.clock(), run_id=None)
         return digest.summary
 
     async def summary_from_store(self, patient_ref: str) -> PlanSummary:
         """The summary of the plan the stored events give now (nothing is written)."""
         now = self.clock()
-        plan, _, events = await self.settlement.plan(patient_ref, now, self.settings, now=now)
+        plan, _, events = await self.settlement.plan(patient_ref, now, now=now)
         return PlanSummary.of(plan, events)

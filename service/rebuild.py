@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from temporalio.client import WorkflowExecutionStatus
 
 from contracts.pathway import PlanSummary
+from domain.history import centre_of
 from domain.planner import compute_plan
 from service import gateway
 from service.handoff import Handoff
@@ -78,7 +79,7 @@ async def _differences(handoff: Handoff, events: EventStore, read_model: ReadMod
         found.append(f"the read model's plan covers the store up to {patient['plan_version']}, "
                      f"the store goes to {record.stored_seq}")
     stored = await events.for_patient(patient_ref)
-    expected = compute_plan(patient_ref, stored, patient["as_of"], handoff.settings)
+    expected = compute_plan(patient_ref, stored, patient["as_of"], handoff.rulesets.for_centre(centre_of(stored)))
     found += _header_differences(expected, patient)
     found += obligation_differences(expected, await read_model.obligations(patient_ref))
     if summary is not None and summary.events_recorded != len(stored):

@@ -55,6 +55,8 @@ class PathwayRecord:
     settled_seq: int
     """How far the patient's run has settled (read the store and published the plan)."""
     settled_run_id: str | None
+    centre_id: str | None = None
+    """The patient's centre, which decides its ruleset (`domain.history.centre_of`)."""
 
     @property
     def unsettled(self) -> bool:
@@ -140,6 +142,8 @@ class EventStore:
             _refuse_conflicts(new, payloads, taken, always=True)
         after = PathwayRecord.of(await conn.fetchrow(
             queries.PATHWAYS_APPENDED, patient_ref, max(r["seq"] for r in inserted), len(inserted), ended_by))
+        if any(e.type in ("care_team_assigned", "event_retracted") for e in new):
+            after = PathwayRecord.of(await conn.fetchrow(queries.PATHWAYS_CENTRE, patient_ref))
         reopened = next((e.event_id for e in new if isinstance(e, EventRetracted)
                          and record.ended_by is not None and e.retracted_event_id == record.ended_by), None)
         return Appended(after, tuple(e.event_id for e in new), duplicates, reopened)
@@ -157,6 +161,18 @@ class EventStore:
                 rows = await conn.fetch(queries.PATHWAYS_PAGE, after, page_size)
             for row in rows:
                 yield PathwayRecord.of(row)
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["patient_ref"]
+
+    async def patients_of_centre(self, centre_id: str | None, page_size: int = 1000) -> AsyncIterator[str]:
+        """The patients of a centre (every patient when None), in patient order, a page at a time."""
+        after = ""
+        while True:
+            async with connection(self._pool) as conn:
+                rows = await conn.fetch(queries.PATHWAYS_OF_CENTRE, centre_id, after, page_size)
+            for row in rows:
+                yield row["patient_ref"]
             if len(rows) < page_size:
                 return
             after = rows[-1]["patient_ref"]

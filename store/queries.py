@@ -32,6 +32,8 @@ PATHWAYS_APPENDED = _sql("pathways_appended")
 PATHWAYS_GET = _sql("pathways_get")
 PATHWAYS_PAGE = _sql("pathways_page")
 PATHWAYS_SETTLED = _sql("pathways_settled")
+PATHWAYS_CENTRE = _sql("pathways_centre")
+PATHWAYS_OF_CENTRE = _sql("pathways_of_centre")
 
 PATIENTS_UPSERT = _sql("patients_upsert")
 PATIENTS_GET = _sql("patients_get")

@@ -65,7 +65,6 @@ class PatientPathwayWorkflow:
     @workflow.init
     def __init__(self, start: PathwayInput) -> None:
         self._patient_ref = start.patient_ref
-        self._settings = start.settings
         self._timings = start.timings
         self._state = start.state or PathwayState()
         """Everything the run carries into the next one (one object, bounded)."""
@@ -137,7 +136,7 @@ class PatientPathwayWorkflow:
         self._show(digest)
 
     async def _read_store(self) -> PlanDigest:
-        request = SettleInput(patient_ref=self._patient_ref, settings=self._settings, now=workflow.now(),
+        request = SettleInput(patient_ref=self._patient_ref, now=workflow.now(),
                               run_id=workflow.info().run_id)
         try:
             return await workflow.execute_local_activity(

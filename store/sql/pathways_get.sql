@@ -1,2 +1,2 @@
-SELECT patient_ref, stored_seq, events, ended_by, settled_seq, settled_run_id
+SELECT patient_ref, stored_seq, events, ended_by, settled_seq, settled_run_id, centre_id
 FROM pathways WHERE patient_ref = $1

@@ -30,9 +30,9 @@ from schemathesis.specs.openapi.checks import (
 from api.body import EARLIEST_DATE, parse_submission
 from api.problems import ApiProblem
 from domain.planner import local_date
-from domain.ruleset import known_molecule_codes
+from rulesets import default as default_ruleset
 
-MOLECULES = list(known_molecule_codes())
+MOLECULES = default_ruleset().molecule_codes()
 
 # Deterministic and bounded by default (CI); FUZZ_EXAMPLES=500 FUZZ_RANDOM=1 for a longer, new search.
 PER_MODE = int(os.environ.get("FUZZ_EXAMPLES", "40"))

@@ -20,6 +20,7 @@ from contracts.pathway import workflow_id_for
 from domain.events import parse_event
 from domain.planner import compute_plan
 from pathway_runtime.config import AppConfig
+from rulesets import default as default_ruleset
 from store.db import create_pool
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
@@ -178,7 +179,7 @@ def _intermediate_traps(ref: str, history: list[dict]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {"overdue": set(), "defaulted": set()}
     events = [parse_event(e) for e in history]
     for end in range(1, len(events)):
-        for o in compute_plan(ref, events[:end], today()).open_obligations():
+        for o in compute_plan(ref, events[:end], today(), default_ruleset()).open_obligations():
             if o.status.value in found:
                 found[o.status.value].add(o.rule)
     return found

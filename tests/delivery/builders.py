@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.dispatch import ReminderMessage
+from domain.dispatch import ReminderMessage, rule_text
 from domain.plan import Recipient
+from rulesets import default as default_ruleset
 
 
 def reminder(**changes: Any) -> ReminderMessage:
@@ -21,6 +22,7 @@ def reminder(**changes: Any) -> ReminderMessage:
         "recipients": (Recipient(role="neurologist", id="NEURO-12"),),
     }
     fields.update(changes)
+    fields.setdefault("rule_text", rule_text(default_ruleset(), fields["rule"]))
     return ReminderMessage(**fields)
 
 

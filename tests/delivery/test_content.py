@@ -5,11 +5,14 @@ import re
 import pytest
 
 from delivery.content import reminder_subject, reminder_text
-from domain.ruleset import MOLECULES, R14_INSTRUCTION, RULE_BY_ID, RULES
+from rulesets import EXAMPLES, default, load
 from tests.delivery.builders import escalated_reminder, reminder
 
+CATALOGUES = [default(), load(EXAMPLES / "current-therapies.yaml")]
+MOLECULES = [m for ruleset in CATALOGUES for m in ruleset.molecules]
+R14_INSTRUCTION = default().instructions["R14"]
 FORBIDDEN = sorted(
-    {m.code for m in MOLECULES} | {m.name.lower() for m in MOLECULES}
+    {m.code for m in MOLECULES} | {m.name.lower() for m in MOLECULES} | {a.lower() for m in MOLECULES for a in m.aliases}
     | {"sclerosis", "sclérose", "cis", "relapsing", "remitting", "progressive", "diagnosis"}
 )
 
@@ -23,7 +26,7 @@ def test_text_names_the_patient_rule_obligation_kind_step_and_due_date() -> None
     text = reminder_text(reminder())
 
     assert "PSN-7Q4K2" in text
-    assert f"R18: {RULE_BY_ID['R18'].obligation}" in text
+    assert f"R18: {default().rule('R18').obligation}" in text
     assert "MRI" in text
     assert "(due)" in text
     assert "2027-01-05" in text
@@ -66,7 +69,7 @@ def test_an_unknown_rule_still_gives_a_reminder_naming_it() -> None:
     assert "Rule: R99" in reminder_text(reminder(rule="R99"))
 
 
-@pytest.mark.parametrize("rule", [r.id for r in RULES])
+@pytest.mark.parametrize("rule", [r.id for r in default().rules] + [m.id for m in CATALOGUES[1].monitoring])
 def test_no_reminder_names_a_molecule_or_diagnosis(rule: str) -> None:
     message = reminder(rule=rule, step="overdue_3")
 

@@ -15,6 +15,7 @@ import httpx
 from contracts.pathway import PlanSummary, workflow_id_for
 from domain.events import parse_event
 from domain.planner import compute_plan
+from rulesets import default as default_ruleset
 from service.gateway import running_summary
 from service.intake import record_patient
 from store.event_store import EventStore
@@ -83,11 +84,11 @@ async def test_events_of_one_patient_from_concurrent_clients_give_the_plan_of_al
         "summary", result_type=PlanSummary)
     assert summary.events_recorded == len(events), "the pathway settled on every stored event"
 
-    expected = compute_plan(patient_ref, [r.event for r in stored], today())
+    expected = compute_plan(patient_ref, [r.event for r in stored], today(), default_ruleset())
     plan = await api.get(f"/v1/patients/{patient_ref}/plan")
     assert plan.status_code == 200
     assert plan.json() == expected.model_dump(mode="json")
-    in_sent_order = compute_plan(patient_ref, [parse_event(e) for e in events], today())
+    in_sent_order = compute_plan(patient_ref, [parse_event(e) for e in events], today(), default_ruleset())
     assert in_sent_order == expected, "the plan does not depend on the order the events arrived in"
     await eventually(lambda: ReadModel(pool).obligations(patient_ref),
                      lambda rows: sorted((o["obligation_id"], o["status"]) for o in rows)
@@ -112,7 +113,7 @@ async def test_events_of_one_patient_through_the_intake_at_once_are_each_accepte
     assert Counter(e.event_id for e in stored) == Counter(e.event_id for e in events)
     summary = await running_summary(pathway_worker.client, patient_ref)
     assert summary.events_recorded == len(events)
-    expected = compute_plan(patient_ref, stored, today())
+    expected = compute_plan(patient_ref, stored, today(), default_ruleset())
     assert (summary.stage, summary.open_obligations) == (expected.stage.value, len(expected.open_obligations()))
 
 
@@ -149,7 +150,7 @@ async def test_requests_waiting_on_a_slow_store_answer_once_stored_and_the_pathw
     assert [len(a.summary.accepted) for a in answers] == [1, 1, 1, 1]
     records = await EventStore(pool).records_for_patient(patient_ref)
     assert Counter(r.sender for r in records) == Counter(["lab", "records", "admissions", "records"])
-    expected = compute_plan(patient_ref, [r.event for r in records], day)
+    expected = compute_plan(patient_ref, [r.event for r in records], day, default_ruleset())
     last_assigned = [r.event for r in records if r.event.type == "care_team_assigned"][-1]
     assert expected.care_team.neurologist_id == last_assigned.neurologist_id, "the later stored of two holds"
     patient = await eventually(lambda: ReadModel(pool).patient(patient_ref),

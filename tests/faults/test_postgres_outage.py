@@ -24,6 +24,7 @@ from api.app import create_app
 from contracts.pathway import SETTLE_ACTIVITY, SUMMARY_QUERY, SYNC_UPDATE, PathwayInput, PlanSummary, SyncRequest
 from delivery.mail_catcher import MailCatcher
 from domain.planner import compute_plan
+from rulesets import default as default_ruleset
 from service.gateway import sync_or_start
 from store.db import DatabaseUnavailable, create_pool
 from store.directory import Directory
@@ -196,7 +197,7 @@ async def _settled_on(s: Scenario, count: int) -> bool:
 
 async def _read_model_caught_up(pool, ref: str) -> bool:
     events = await EventStore(pool).for_patient(ref)
-    plan = compute_plan(ref, events, datetime.now(UTC))
+    plan = compute_plan(ref, events, datetime.now(UTC), default_ruleset())
     patient = await ReadModel(pool).patient(ref)
     obligations = await ReadModel(pool).obligations(ref)
     return (patient is not None and (patient["stage"], patient["molecule"]) == (plan.stage.value, plan.molecule)

@@ -12,6 +12,7 @@ import pytest
 
 from contracts.pathway import workflow_id_for
 from domain.planner import compute_plan
+from rulesets import default as default_ruleset
 from store.event_store import EventStore
 from tests.api.conftest import Api, event, today
 from tests.integration import runs
@@ -52,7 +53,7 @@ async def test_a_lost_run_is_rebuilt_from_the_store_and_sends_nothing_for_settle
 
     assert answer.status_code == 201, answer.text
     stored = await EventStore(pool).for_patient(patient_ref)
-    expected = compute_plan(patient_ref, stored, today())
+    expected = compute_plan(patient_ref, stored, today(), default_ruleset())
     plan = (await api.get(f"/v1/patients/{patient_ref}/plan")).json()
     assert plan == expected.model_dump(mode="json")
     assert {(o["rule"], o["status"]) for o in plan["obligations"] if o["status"] in ("upcoming", "defaulted")} == {

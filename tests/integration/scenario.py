@@ -20,7 +20,6 @@ from contracts.pathway import PlanSummary, workflow_id_for
 from domain.events import parse_event
 from domain.plan import Plan, Recipient
 from domain.planner import local_date
-from domain.settings import DEFAULT_SETTINGS
 from service.intake import record_patient
 from service.settlement import Settlement
 from store.reminder_log import ReminderLog
@@ -115,8 +114,8 @@ class Scenario:
 
     async def plan(self, as_of: date | None = None) -> Plan:
         """The plan of the stored events (the system of record) on a day (default: virtual today)."""
-        plan, _, _ = await Settlement(self.running.pool).plan(self.patient_ref, as_of or await self.today(),
-                                                              DEFAULT_SETTINGS)
+        plan, _, _ = await Settlement(self.running.pool, self.running.rulesets).plan(
+            self.patient_ref, as_of or await self.today())
         return plan
 
     async def sent(self) -> list[Sent]:

@@ -16,6 +16,8 @@ from temporalio.client import Client
 from activities.delivery import Channel, StaffDelivery
 from contracts.pathway import PathwayTimings
 from domain.dispatch import ReminderMessage
+from domain.ruleset import RulesetRegistry, single
+from rulesets import default as default_ruleset
 from service.handoff import utc_now
 from service.intake import Intake
 from store.directory import Directory
@@ -54,24 +56,29 @@ class Running:
     catcher: object = None
     delivery: StaffDelivery | None = None
 
+    rulesets: RulesetRegistry = field(default_factory=lambda: single(default_ruleset()))
+
     def intake(self, clock: Callable[[], datetime] = utc_now, timeout_s: float = 30.0) -> Intake:
         """The intake clients use, on this stack's task queue; `clock` is "now" (virtual in
         time-skipping tests)."""
-        return Intake.on(self.client, self.pool, self.task_queue, self.timings, temporal_timeout_s=timeout_s,
-                         clock=clock)
+        return Intake.on(self.client, self.pool, self.task_queue, self.rulesets, self.timings,
+                         temporal_timeout_s=timeout_s, clock=clock)
 
 
 @asynccontextmanager
 async def worker_on(client: Client, pool: asyncpg.Pool, channels: Sequence[Channel], task_queue: str | None = None,
-                    timings: PathwayTimings = FAST) -> AsyncIterator[tuple[str, StaffDelivery]]:
+                    timings: PathwayTimings = FAST,
+                    rulesets: RulesetRegistry | None = None) -> AsyncIterator[tuple[str, StaffDelivery]]:
     task_queue = task_queue or f"test-{uuid.uuid4()}"
     delivery = StaffDelivery(ReminderLog(pool), Directory(pool), channels, DOMAIN)
-    async with build_worker(client, task_queue, pool, delivery, timings):
+    async with build_worker(client, task_queue, pool, delivery, rulesets or single(default_ruleset()), timings):
         yield task_queue, delivery
 
 
 @asynccontextmanager
-async def recording_stack(client: Client, pool: asyncpg.Pool, timings: PathwayTimings = FAST) -> AsyncIterator[Running]:
+async def recording_stack(client: Client, pool: asyncpg.Pool, timings: PathwayTimings = FAST,
+                          rulesets: RulesetRegistry | None = None) -> AsyncIterator[Running]:
     channel = RecordingChannel()
-    async with worker_on(client, pool, [channel], timings=timings) as (task_queue, delivery):
-        yield Running(client, task_queue, pool, channel, timings, delivery=delivery)
+    registry = rulesets or single(default_ruleset())
+    async with worker_on(client, pool, [channel], timings=timings, rulesets=registry) as (task_queue, delivery):
+        yield Running(client, task_queue, pool, channel, timings, delivery=delivery, rulesets=registry)

@@ -10,13 +10,13 @@ import re
 import structlog
 
 from domain.calendar import add_days
-from domain.ruleset import known_molecule_codes
+from rulesets import default as default_ruleset
 from store.reminder_log import ReminderLog
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import staff_stack
 from tests.support.waiting import eventually
 
-FORBIDDEN = [*known_molecule_codes(), "cis", "relapsing_remitting", "secondary_progressive", "primary_progressive",
+FORBIDDEN = [*default_ruleset().molecule_codes(), "cis", "relapsing_remitting", "secondary_progressive", "primary_progressive",
              "7.5", "edss_recorded", "diagnosis_recorded", "dpi-source-text"]
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 from domain.calendar import add_days, add_months
 from domain.dispatch import ReminderMessage
+from rulesets import default as default_ruleset
 from service.metrics import REMINDERS_SENT
 from service.rebuild import rebuild
 from store.event_store import EventStore
@@ -83,7 +84,7 @@ async def test_a_retried_delivery_after_the_send_was_recorded_sends_nothing_more
         plan_events = [s.event(t, await s.today(), **f) for t, f in UNPREPARED_START]
         from domain.planner import compute_plan
 
-        plan = compute_plan(patient_ref, plan_events, await s.today())
+        plan = compute_plan(patient_ref, plan_events, await s.today(), default_ruleset())
         obligation = next(o for o in plan.obligations if o.rule == "R15")
         step = obligation.reminders[1]
         message = ReminderMessage(

@@ -16,7 +16,8 @@ from temporalio.worker import Replayer
 from codec.aes import data_converter, parse_keys
 from domain.events import parse_event
 from domain.planner import compute_plan
-from domain.ruleset import MOLECULE_BY_CODE
+from domain.ruleset import Ruleset
+from rulesets import default as default_ruleset
 from tests.cli_support import TEST_CODEC_KEYS
 from tests.replay.record_history import PATIENT, events_file
 from workflows.patient_pathway import PatientPathwayWorkflow
@@ -62,20 +63,26 @@ def test_a_recorded_run_carries_digests_not_events():
     assert max(d["summary"]["events_recorded"] for d in digests) == 8
 
 
-async def test_history_recorded_before_a_rule_change_still_replays(monkeypatch):
+async def test_history_recorded_under_an_older_ruleset_still_replays_under_a_new_one():
+    """Rules are the worker's configuration, read by the settle activity alone; the digests a
+    run acted on are in its history. A new ruleset version (natalizumab validated every 3
+    months instead of 6) changes the plans computed from now on, never the replay."""
     path = RECORDED_BEFORE_RULE_CHANGE
     last = recorded_digests(path)[-1]
     events = [parse_event(e) for e in json.loads(events_file(path).read_text())]
     as_of = date.fromisoformat(_as_of(last))
+    old = default_ruleset()
+    new = old.model_copy(update={"version": "2026-12.1", "molecules": tuple(
+        m.model_copy(update={"validation_every_months": 3}) if m.code == "natalizumab" else m for m in old.molecules)})
+    new = Ruleset.model_validate(new.model_dump())  # a ruleset as loaded: its content hash recomputed
 
-    before = compute_plan(PATIENT, events, as_of)
+    before, after = compute_plan(PATIENT, events, as_of, old), compute_plan(PATIENT, events, as_of, new)
+
+    assert last["summary"]["ruleset_version"] == old.label != new.label
+    assert new.content_hash != old.content_hash
     recorded_dues = [date.fromisoformat(d["due_on"]) for d in last["summary"]["next_due"] if d["rule"] == "R15"]
     assert recorded_dues and recorded_dues[0] in _validation_dues(before)
-    slower = MOLECULE_BY_CODE["natalizumab"].model_copy(update={"validation_every_months": 3})
-    monkeypatch.setitem(MOLECULE_BY_CODE, "natalizumab", slower)
-    after = compute_plan(PATIENT, events, as_of)
-
-    assert _validation_dues(before) != _validation_dues(after), "the rule change must change the plan"
+    assert _validation_dues(before) != _validation_dues(after), "the new ruleset changes the plan"
     await replay(load(path))
 
 

@@ -5,7 +5,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from domain.dispatch import UNDELIVERED
-from domain.settings import DEFAULT_SETTINGS
+from domain.ruleset import single
+from rulesets import default as default_ruleset
 from service.settlement import Settlement
 from store.event_store import EventStore
 from store.read_model import ReadModel
@@ -13,6 +14,7 @@ from store.reminder_log import ReminderLog
 from tests.store.test_event_store import event
 
 PARIS = ZoneInfo("Europe/Paris")
+REGISTRY = single(default_ruleset())
 
 
 def late_onboarding(ref: str) -> list:
@@ -36,7 +38,7 @@ def noon(day: str) -> datetime:
 async def test_a_settle_publishes_the_plan_with_the_store_position_and_the_run(pool, patient_ref):
     appended = await EventStore(pool).append(patient_ref, late_onboarding(patient_ref))
 
-    digest = await Settlement(pool).settle(patient_ref, noon("2026-11-30"), DEFAULT_SETTINGS, run_id="run-1")
+    digest = await Settlement(pool, REGISTRY).settle(patient_ref, noon("2026-11-30"), run_id="run-1")
 
     assert digest.stored_seq == appended.record.stored_seq and digest.summary.events_recorded == 8
     patient = await ReadModel(pool).patient(patient_ref)
@@ -49,16 +51,16 @@ async def test_a_settle_publishes_the_plan_with_the_store_position_and_the_run(p
 
 async def test_what_the_reminder_log_holds_decides_what_is_offered_again(pool, patient_ref):
     await EventStore(pool).append(patient_ref, late_onboarding(patient_ref))
-    settlement, log = Settlement(pool), ReminderLog(pool)
-    first = await settlement.settle(patient_ref, noon("2026-11-30"), DEFAULT_SETTINGS, run_id="run-1")
+    settlement, log = Settlement(pool, REGISTRY), ReminderLog(pool)
+    first = await settlement.settle(patient_ref, noon("2026-11-30"), run_id="run-1")
     r18 = next(r for r in first.reminders if r.rule == "R18")
     await log.claim(r18, "email", [], "mid-1")
     await log.mark_waiting(r18.reminder_id, "email", "no address for neurologist N12")
 
-    waiting = await settlement.settle(patient_ref, noon("2026-11-30"), DEFAULT_SETTINGS, run_id="run-1")
+    waiting = await settlement.settle(patient_ref, noon("2026-11-30"), run_id="run-1")
     shown = [a["code"] for a in (await ReadModel(pool).patient(patient_ref))["anomalies"]]
     await log.mark_sent(r18.reminder_id, "email")
-    delivered = await settlement.settle(patient_ref, noon("2026-12-15"), DEFAULT_SETTINGS, run_id="run-1")
+    delivered = await settlement.settle(patient_ref, noon("2026-12-15"), run_id="run-1")
 
     assert r18.reminder_id in {r.reminder_id for r in waiting.reminders}
     assert UNDELIVERED in shown and waiting.summary.anomalies == first.summary.anomalies + 1

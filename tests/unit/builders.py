@@ -12,6 +12,8 @@ from datetime import date
 
 from domain import DEFAULT_SETTINGS, ClinicalEvent, PathwaySettings, Plan, compute_plan, parse_event
 from domain.plan import Obligation, Status
+from domain.ruleset import Ruleset
+from rulesets import default as default_ruleset
 
 PATIENT = "patient-0001"
 NEUROLOGIST = "neuro-42"
@@ -116,8 +118,14 @@ def retraction(on: Day, retracted_event_id: str, **kw: object) -> ClinicalEvent:
     return event("event_retracted", on, retracted_event_id=retracted_event_id, **kw)
 
 
-def plan_of(events: Sequence[ClinicalEvent], as_of: Day, settings: PathwaySettings = DEFAULT_SETTINGS) -> Plan:
-    return compute_plan(PATIENT, list(events), day(as_of), settings)
+def ruleset_with(settings: PathwaySettings = DEFAULT_SETTINGS) -> Ruleset:
+    """The shipped default ruleset, with other settings (interpretations) when a test needs them."""
+    return default_ruleset() if settings is DEFAULT_SETTINGS else default_ruleset().with_settings(settings)
+
+
+def plan_of(events: Sequence[ClinicalEvent], as_of: Day, settings: PathwaySettings | Ruleset = DEFAULT_SETTINGS) -> Plan:
+    ruleset = settings if isinstance(settings, Ruleset) else ruleset_with(settings)
+    return compute_plan(PATIENT, list(events), day(as_of), ruleset)
 
 
 def find(plan: Plan, rule: str | None = None, kind: str | None = None, status: Status | None = None) -> list[Obligation]:

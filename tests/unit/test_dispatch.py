@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from domain import DEFAULT_SETTINGS, compute_plan
 from domain.dispatch import UNDELIVERED, DeliveryHistory, DeliveryRecord, due_reminders, with_delivery_anomalies
 from domain.plan import Recipient
+from rulesets import default as default_ruleset
 from tests.unit.builders import PATIENT, brain_mri, care_team, diagnosed, etp_assessed, mri, started, validated
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,8 +32,8 @@ NOTHING_SENT = DeliveryHistory()
 
 
 def due_at(events, moment: datetime, history: DeliveryHistory = NOTHING_SENT):
-    plan = compute_plan(PATIENT, events, moment)
-    return plan, due_reminders(plan, moment, history, DEFAULT_SETTINGS, based_on_seq=7)
+    plan = compute_plan(PATIENT, events, moment, default_ruleset())
+    return plan, due_reminders(plan, moment, history, default_ruleset(), based_on_seq=7)
 
 
 def sent(*messages) -> DeliveryHistory:

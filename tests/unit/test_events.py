@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from domain import check_admissible, describe_errors, parse_event
 from domain.errors import EventRefused
-from domain.ruleset import known_molecule_codes
 from tests.unit.builders import PATIENT, brain_mri, edss
 
 BASE = {"event_id": "evt-1", "patient_ref": PATIENT, "occurred_on": "2026-01-15"}
@@ -55,28 +54,6 @@ def test_an_unknown_field_is_refused_naming_it():
 
 def test_strict_models_refuse_a_string_where_a_boolean_is_expected():
     assert refused_fields({"type": "mri_performed", "regions": ["brain"], "gadolinium": "yes"}) == {"gadolinium"}
-
-
-def test_an_unknown_molecule_is_refused_with_the_list_of_known_codes():
-    errors = refusal({"type": "treatment_started", "molecule": "aspirin"})
-    assert [e["field"] for e in errors] == ["molecule"]
-    assert "aspirin" in errors[0]["message"]
-    for code in known_molecule_codes():
-        assert code in errors[0]["message"]
-
-
-def test_an_unknown_target_molecule_of_a_switch_is_refused_naming_to_molecule():
-    fields = refused_fields({"type": "treatment_switched", "from_molecule": "fingolimod", "to_molecule": "rituximab"})
-    assert fields == {"to_molecule"}
-
-
-def test_a_switch_to_the_same_molecule_is_refused():
-    fields = refused_fields({"type": "treatment_switched", "from_molecule": "fingolimod", "to_molecule": "fingolimod"})
-    assert fields == {"to_molecule"}
-
-
-def test_a_validation_of_an_unknown_molecule_is_refused():
-    assert refused_fields({"type": "treatment_validated", "via": "rcp_meeting", "molecule": "x"}) == {"molecule"}
 
 
 def test_a_cis_diagnosis_without_onset_is_refused_naming_onset_on():

@@ -6,6 +6,7 @@ production (where a changed reminder id resends a reminder staff already had).""
 from datetime import date
 
 from domain import compute_plan, parse_event
+from rulesets import default as default_ruleset
 
 NATALIZUMAB = "REF-NATALIZUMAB-1"
 CIS = "REF-CIS-1"
@@ -35,7 +36,7 @@ CIS_EVENTS = events(CIS, "cis", [
 
 
 def test_the_obligation_ids_of_a_natalizumab_patient_are_pinned():
-    plan = compute_plan(NATALIZUMAB, NATALIZUMAB_EVENTS, date(2026, 11, 30))
+    plan = compute_plan(NATALIZUMAB, NATALIZUMAB_EVENTS, date(2026, 11, 30), default_ruleset())
     assert [(o.id, o.rule, o.due_on.isoformat(), o.status.value) for o in plan.obligations] == [
         ("treatment@2025-02-01/R11/mri", "R11", "2025-02-01", "satisfied"),
         ("treatment@2025-02-01/R15/treatment_validation/1", "R15", "2025-02-01", "satisfied"),
@@ -54,7 +55,7 @@ def test_the_obligation_ids_of_a_natalizumab_patient_are_pinned():
 
 
 def test_the_reminder_ids_of_a_natalizumab_patient_are_pinned():
-    plan = compute_plan(NATALIZUMAB, NATALIZUMAB_EVENTS, date(2026, 11, 30))
+    plan = compute_plan(NATALIZUMAB, NATALIZUMAB_EVENTS, date(2026, 11, 30), default_ruleset())
     ladders = {o.id: [(s.step, s.reminder_id) for s in o.reminders] for o in plan.open_obligations()}
     assert ladders == {
         "stage@2025-02-01/R18/mri/2": [
@@ -71,7 +72,7 @@ def test_the_reminder_ids_of_a_natalizumab_patient_are_pinned():
 
 
 def test_the_ids_of_a_cis_priority_patient_are_pinned():
-    plan = compute_plan(CIS, CIS_EVENTS, date(2026, 11, 30))
+    plan = compute_plan(CIS, CIS_EVENTS, date(2026, 11, 30), default_ruleset())
     assert [(o.id, o.due_on.isoformat(), [s.reminder_id for s in o.reminders[:2]]) for o in plan.obligations] == [
         ("stage@2026-06-01/R1/biological_samples", "2026-10-15",
          ["d86a7651ad2ff2dbcec5139f694db741", "52e1bd2f9bbb19440e686614bbe43e9b"]),

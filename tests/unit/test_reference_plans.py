@@ -19,6 +19,7 @@ import pytest
 
 from domain import compute_plan, parse_event
 from domain.settings import PathwaySettings
+from tests.unit.builders import ruleset_with
 
 REFERENCE = Path(__file__).parent / "reference" / "plans-2026-11.json.gz"
 CASES = json.loads(gzip.decompress(REFERENCE.read_bytes()))["cases"]
@@ -43,6 +44,7 @@ def test_the_reference_corpus_covers_every_event_type_and_every_status():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["patient_ref"])
 def test_the_default_ruleset_gives_the_reference_plan(case):
     events = [parse_event(e) for e in case["events"]]
-    plan = compute_plan(case["patient_ref"], events, date.fromisoformat(case["as_of"]), PathwaySettings(**case["settings"]))
+    plan = compute_plan(case["patient_ref"], events, date.fromisoformat(case["as_of"]),
+                        ruleset_with(PathwaySettings(**case["settings"])))
     actual = plan.model_dump(mode="json")
     assert as_before(actual, case["plan"]) == case["plan"]

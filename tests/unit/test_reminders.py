@@ -7,6 +7,7 @@ import pytest
 
 from domain import PathwaySettings, Status, compute_plan, local_date
 from domain.reminders import reminder_id
+from rulesets import default as default_ruleset
 from tests.unit.builders import (
     CENTRE,
     NEUROLOGIST,
@@ -157,7 +158,7 @@ def test_next_reminder_on_its_own_day_is_still_ahead_at_the_start_of_that_day():
 
 
 def test_next_reminder_after_an_instant_skips_the_rungs_already_past():
-    plan = compute_plan(PATIENT, UNTREATED, datetime(2026, 12, 11, 9, 0, tzinfo=PARIS))
+    plan = compute_plan(PATIENT, UNTREATED, datetime(2026, 12, 11, 9, 0, tzinfo=PARIS), default_ruleset())
     assert plan.as_of == date(2026, 12, 11)
     assert plan.next_reminder_at == datetime(2026, 12, 27, 8, 0, tzinfo=PARIS)
 

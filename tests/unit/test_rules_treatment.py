@@ -3,7 +3,7 @@
 from datetime import date
 
 from domain import MriPolicy, PathwaySettings, Stage, Status
-from domain.ruleset import R14_INSTRUCTION
+from rulesets import default as default_ruleset
 from tests.unit.builders import (
     anomaly_codes,
     brain_mri,
@@ -205,8 +205,8 @@ def test_r13_ofsep_minimum_asks_a_brain_mri_at_m12_then_every_36_months():
 def test_r14_first_line_mri_obligations_carry_the_single_gadolinium_injection_instruction():
     plan = plan_of(on_treatment("interferon_beta_1a"), START)
     for o in [only(plan, "R11"), *find(plan, "R12")]:
-        assert o.instructions == (R14_INSTRUCTION,)
-    assert "gadolinium" in R14_INSTRUCTION and "brain and spinal cord" in R14_INSTRUCTION
+        assert o.instructions == (default_ruleset().instructions['R14'],)
+    assert "gadolinium" in default_ruleset().instructions['R14'] and "brain and spinal cord" in default_ruleset().instructions['R14']
 
 
 def test_r14_a_brain_and_a_spinal_exam_seven_days_apart_count_as_one_combined_mri():
