@@ -21,6 +21,7 @@ from pathway_runtime.bootstrap import services
 from pathway_runtime.config import AppConfig, ConfigError, load_config
 from pathway_runtime.logs import configure_logging
 from pathway_runtime.metrics import serve_metrics
+from pathway_runtime.presence import announced
 from pathway_runtime.temporal import connect_temporal, workflow_runner
 from service.handoff import Handoff
 from store.event_store import EventStore
@@ -70,7 +71,7 @@ async def run_worker(config: AppConfig, stop: asyncio.Event | None = None) -> No
         log.info("worker started", temporal_address=config.temporal_address, task_queue=config.task_queue,
                  channels=[c.name for c in wired.channels], sandboxed=config.workflow_sandbox,
                  rulesets=wired.rulesets.versions())
-        async with worker:
+        async with worker, announced(wired.pool, "worker", wired.rulesets.versions()):
             await stop.wait()
             log.info("worker stopping")
     log.info("worker stopped")

@@ -21,6 +21,7 @@ from api.runtime import Runtime
 from api.temporal import connect_lazily
 from domain.events import EVENT_TYPES
 from pathway_runtime.config import AppConfig, ConfigError
+from pathway_runtime.presence import announced
 from store.db import create_pool
 
 API_VERSION = "1.0.0"
@@ -60,7 +61,8 @@ def _lifespan(config: AppConfig, client: Client | None, pool: asyncpg.Pool | Non
         the_pool = pool or await create_pool(config.database_url or "", min_size=0, max_size=10)
         app.state.runtime = Runtime.wire(config, the_client, the_pool)
         try:
-            yield
+            async with announced(the_pool, "api", app.state.runtime.intake.rulesets.versions()):
+                yield
         finally:
             if own_pool:
                 await the_pool.close()

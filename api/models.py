@@ -110,7 +110,18 @@ class Health(_Out):
     status: Literal["ok"]
 
 
+class RulesetsInForce(_Out):
+    api: dict[str, str]
+    """`default` and each centre with its own ruleset -> `id/version@content-hash` this API runs."""
+    workers: list[dict[str, str]]
+    """What each worker seen in the last 3 minutes runs (the same shape)."""
+    consistent: bool
+    """Every worker runs what the API runs: plans and checks at the intake follow the same rules."""
+
+
 class Readiness(_Out):
     status: Literal["ready", "unavailable"]
-    checks: dict[str, Literal["ok", "unreachable", "unmigrated"]]
-    """`temporal` and `postgresql`; `unmigrated`: run `pathway db migrate`."""
+    checks: dict[str, Literal["ok", "unreachable", "unmigrated", "mismatch"]]
+    """`temporal`, `postgresql` and `rulesets`; `unmigrated`: run `pathway db migrate`; `mismatch`:
+    a worker runs other rulesets than this API (a deployment under way, or a configuration error)."""
+    rulesets: RulesetsInForce | None = None

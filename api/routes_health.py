@@ -9,11 +9,12 @@ from typing import Literal
 import asyncpg
 from fastapi import APIRouter, Request, Response
 
-from api.models import Health, Readiness
+from api.models import Health, Readiness, RulesetsInForce
 from api.runtime import Runtime, runtime
 from store import queries
 from store.db import connection
 from store.migrate import load_migrations
+from store.runtime_processes import RuntimeProcesses
 
 router = APIRouter(tags=["health"])
 PROBE_TIMEOUT_S = 2.0
@@ -35,8 +36,21 @@ async def readyz(request: Request, response: Response) -> Readiness:
     if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
-    return Readiness(status="ready" if ready else "unavailable",
-                     checks={"temporal": "ok" if temporal else "unreachable", "postgresql": postgresql})
+    checks = {"temporal": "ok" if temporal else "unreachable", "postgresql": postgresql}
+    rulesets = await _rulesets(rt) if postgresql == "ok" else None
+    if rulesets is not None:
+        checks["rulesets"] = "ok" if rulesets.consistent else "mismatch"
+    return Readiness(status="ready" if ready else "unavailable", checks=checks, rulesets=rulesets)
+
+
+async def _rulesets(rt: Runtime) -> RulesetsInForce | None:
+    """A mismatch is shown, not made a refusal: during a deployment it is expected for a while."""
+    mine = rt.intake.rulesets.versions()
+    try:
+        workers = [p.rulesets for p in await RuntimeProcesses(rt.pool).live() if p.kind == "worker"]
+    except Exception:  # the table may not exist yet on an old schema: nothing to compare
+        return None
+    return RulesetsInForce(api=mine, workers=workers, consistent=all(w == mine for w in workers))
 
 
 async def _temporal_ok(rt: Runtime) -> bool:

@@ -29,10 +29,11 @@ from contracts.pathway import PlanDigest
 from domain.dispatch import DeliveryHistory, due_reminders
 from domain.events import parse_event
 from domain.planner import compute_plan, local_date
-from domain.settings import DEFAULT_SETTINGS
+from rulesets import default as default_ruleset
 from service.digest import digest_of
 
 NAME = "domain"
+RULESET = default_ruleset()
 SIZES = (10, 100, 300, 1000)
 FULL_REPEATS = {10: 200, 100: 40, 300: 15, 1000: 7}
 QUICK_REPEATS = {10: 5, 100: 3, 300: 2, 1000: 1}
@@ -48,8 +49,8 @@ def payload_round_trip(ref: str, texts: list[str], now: datetime) -> int:
     """What a settle does besides the store's round trips: parse the stored events, plan, choose
     the reminders, digest, and the digest to payload and back; returns the payload's size."""
     events = [parse_event(json.loads(t)) for t in texts]
-    plan = compute_plan(ref, events, now)
-    digest = digest_of(plan, len(events), len(events), due_reminders(plan, now, DeliveryHistory(), DEFAULT_SETTINGS))
+    plan = compute_plan(ref, events, now, RULESET)
+    digest = digest_of(plan, len(events), len(events), due_reminders(plan, now, DeliveryHistory(), RULESET))
     converter = pydantic_data_converter.payload_converter
     [payload] = converter.to_payloads([digest])
     converter.from_payloads([payload], [PlanDigest])
@@ -61,11 +62,11 @@ def measure(size: int, repeats: int, now: datetime) -> dict[str, Any]:
     raw = patient_history(ref, size, local_date(now), seed=5, years=span_years(size))
     texts = [json.dumps(e) for e in raw]
     events = [parse_event(e) for e in raw]
-    plan = compute_plan(ref, events, now)  # warm: imports, caches
+    plan = compute_plan(ref, events, now, RULESET)  # warm: imports, caches
     plans, parses, trips = [], [], []
     gc.collect()
     for _ in range(repeats):
-        plans.append(timed(lambda: compute_plan(ref, events, now)))
+        plans.append(timed(lambda: compute_plan(ref, events, now, RULESET)))
         parses.append(timed(lambda: [parse_event(json.loads(t)) for t in texts]))
         trips.append(timed(lambda: payload_round_trip(ref, texts, now)))
     digest_bytes = payload_round_trip(ref, texts, now)

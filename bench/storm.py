@@ -3,11 +3,11 @@ a local SMTP server (`delivery.mail_catcher.MailCatcher`); delivery lateness (ar
 SMTP server minus the instant due) p50/p95/p99/max.
 
 Project: each patient started natalizumab today, with the MRI and the ETP assessment done
-and no validation yet, so R15's initial validation is due today, at once; the pathway's
-settings put the centre's reminder hour (`reminder_time`, a per-pathway setting) at an
-instant T in real time, as far ahead as the set-up needs (its rate is first measured on a
-few pathways that remind at the end of the day). Pathways are started through the
-gateway (update-with-start, the events in one update), then sleep until T and send the
+and no validation yet, so R15's initial validation is due today, at once; the worker's
+ruleset file puts the centre's reminder hour (`settings.reminder_time`) at an instant T in
+real time, as far ahead as the set-up needs (its rate is first measured on a few pathways,
+with a worker whose ruleset reminds at the end of the day). Pathways are started through
+the intake (events stored, then update-with-start), then sleep until T and send the
 reminder with the production delivery: directory look-up, reminder log, SMTP.
 
 Baseline: bare workflows with a timer firing at T' and one activity sending the same
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,8 @@ from domain.dispatch import ReminderMessage
 from domain.events import ClinicalEvent, parse_event
 from domain.plan import Recipient
 from domain.planner import compute_plan
-from domain.settings import PathwaySettings
+from domain.ruleset import Ruleset, single
+from rulesets import DEFAULT_FILE, load
 from service.intake import record_patient
 from store.directory import Directory
 from tests.cli_support import EXAMPLES
@@ -74,6 +76,8 @@ QUICK = Sizes(patients=20, margin_s=4, wait_s=120)
 LEAD_FACTOR = 2.0
 """The set-up is given twice the time the calibration rate predicts (a busy machine slows it)."""
 FAR = clock(23, 59, 59)
+WORKER_START_S = 10.0
+"""Lead time added for the storm's worker to start (its ruleset names the storm's instant)."""
 """Calibration pathways remind at the end of the centre day: never during the benchmark."""
 
 
@@ -115,9 +119,16 @@ def patient_events(ref: str, today) -> list[ClinicalEvent]:
             for n, (t, on, f) in enumerate(raw, 1)]
 
 
-def reminders_at(ref: str, events: list[ClinicalEvent], due: datetime, settings: PathwaySettings) -> list[str]:
+def ruleset_at(directory: Path, hour: clock) -> tuple[Path, Ruleset]:
+    """The default ruleset with its reminder hour at `hour`, written for a worker process."""
+    path = directory / f"storm-{hour.strftime('%H%M%S')}.yaml"
+    path.write_text(DEFAULT_FILE.read_text().replace('reminder_time: "08:00"', f'reminder_time: "{hour.isoformat()}"'))
+    return path, load(path)
+
+
+def reminders_at(ref: str, events: list[ClinicalEvent], due: datetime, ruleset: Ruleset) -> list[str]:
     """The reminder ids the plan schedules at `due` (and checks none is due before it)."""
-    plan = compute_plan(ref, events, datetime.now(UTC), settings)
+    plan = compute_plan(ref, events, datetime.now(UTC), ruleset)
     steps = [s for o in plan.open_obligations() for s in o.reminders]
     early = [s for s in steps if s.at < due and s.at <= datetime.now(UTC) + timedelta(seconds=1)]
     if early:
@@ -138,8 +149,8 @@ def lead_s(sizes: Sizes, calibration: int, seconds: float) -> float:
 
 
 async def start_pathways(stack: Stack, queue: str, patients: list[tuple[str, list[ClinicalEvent]]],
-                         settings: PathwaySettings, failures: list[str]) -> None:
-    intake = stack.intake(queue, settings, PathwayTimings(quiet_seconds=0))
+                         ruleset: Ruleset, failures: list[str]) -> None:
+    intake = stack.intake(queue, single(ruleset), PathwayTimings(quiet_seconds=0))
 
     async def start(patient: tuple[str, list[ClinicalEvent]]) -> None:
         try:
@@ -152,22 +163,27 @@ async def start_pathways(stack: Stack, queue: str, patients: list[tuple[str, lis
 
 async def project_storm(stack: Stack, sizes: Sizes, arrivals: Arrivals, run_id: str,
                         catcher_port: int) -> dict[str, Any]:
-    queue = f"pathway-{run_id}"
-    worker = await stack.worker("project", queue, SMTP_HOST="127.0.0.1", SMTP_PORT=str(catcher_port))
+    far_file, far = ruleset_at(stack.log_dir, FAR)
+    calibrating = await stack.worker("project", f"calibrate-{run_id}", SMTP_HOST="127.0.0.1",
+                                     SMTP_PORT=str(catcher_port), PATHWAY_RULESET=str(far_file))
     today = datetime.now(PARIS).date()
     failures: list[str] = []
     calibration = calibration_size(sizes)
     started = time.monotonic()
-    await start_pathways(stack, queue, [(f"{run_id}c{i}", patient_events(f"{run_id}c{i}", today))
-                                        for i in range(calibration)], PathwaySettings(reminder_time=FAR), failures)
-    calibrated_s = time.monotonic() - started + await wait_idle([worker], timeout_s=sizes.wait_s)
+    await start_pathways(stack, f"calibrate-{run_id}", [(f"{run_id}c{i}", patient_events(f"{run_id}c{i}", today))
+                                                        for i in range(calibration)], far, failures)
+    calibrated_s = time.monotonic() - started + await wait_idle([calibrating], timeout_s=sizes.wait_s)
+    await stack.stop(calibrating)
     started = time.monotonic()
-    due = instant_after(lead_s(sizes, calibration, calibrated_s))
+    due = instant_after(lead_s(sizes, calibration, calibrated_s) + WORKER_START_S)
     local = due.astimezone(PARIS)
-    settings = PathwaySettings(reminder_time=clock(local.hour, local.minute, local.second))
+    storm_file, storm = ruleset_at(stack.log_dir, clock(local.hour, local.minute, local.second))
+    queue = f"pathway-{run_id}"
+    worker = await stack.worker("project", queue, SMTP_HOST="127.0.0.1", SMTP_PORT=str(catcher_port),
+                                PATHWAY_RULESET=str(storm_file))
     patients = [(f"{run_id}p{i}", patient_events(f"{run_id}p{i}", today)) for i in range(sizes.patients)]
-    expected = [rid for ref, events in patients for rid in reminders_at(ref, events, due, settings)]
-    await start_pathways(stack, queue, patients, settings, failures)
+    expected = [rid for ref, events in patients for rid in reminders_at(ref, events, due, storm)]
+    await start_pathways(stack, queue, patients, storm, failures)
     return await _await_storm(stack, worker, sizes, arrivals, "project", "pathways", "reminders", due, expected,
                               failures, started)
 

@@ -10,7 +10,7 @@
     pathway directory load FILE      load neurologists and centres
     pathway rebuild P-0001 [--check] repair a pathway from the event store
     pathway reconcile                repair every pathway that disagrees with the event store
-    pathway rules                    the rules table
+    pathway rules [check|diff|preview] the rulesets in force; check, compare, preview one
     pathway worker                   the worker alone (TEMPORAL_ADDRESS, DATABASE_URL)
     pathway api [--host H --port P]  the HTTP API (OpenAPI docs at /docs)
     pathway token create|revoke|list bearer tokens of the HTTP API
@@ -29,9 +29,8 @@ from temporalio.service import RPCError
 
 from domain.errors import EventRefused
 from domain.planner import local_date
-from pathway_cli import api_commands, codec_commands, db_commands, pathway_commands, temporal_commands
+from pathway_cli import api_commands, codec_commands, db_commands, pathway_commands, rules_commands, temporal_commands
 from pathway_cli.inputs import InvalidInput
-from pathway_cli.render import render_rules
 from pathway_runtime.config import ConfigError, load_config
 from pathway_runtime.logs import configure_logging
 from store.db import StoreError
@@ -53,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--directory", type=Path, help="load this staff directory (JSON/CSV) at start")
 
     pathway_commands.add_parsers(commands)
-    commands.add_parser("rules", help="print the rules table (R1-R20, molecules, tracks)")
+    rules_commands.add_parsers(commands)
     commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS and DATABASE_URL")
     db_commands.add_parsers(commands)
     codec_commands.add_parsers(commands)
@@ -96,9 +95,12 @@ def run(argv: list[str]) -> int:
         except ConfigError as error:
             print(f"pathway: {error}", file=sys.stderr)
             return EXIT_INVALID
-    if args.command == "rules":
-        print(render_rules())
-        return 0
+    if args.command in rules_commands.COMMANDS:
+        try:
+            return rules_commands.run(args, config)
+        except ConfigError as error:
+            print(f"pathway: {error}", file=sys.stderr)
+            return EXIT_INVALID
     try:
         if args.command in api_commands.API_COMMANDS:
             return api_commands.run_api_command(args, config)

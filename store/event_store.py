@@ -184,6 +184,15 @@ class EventStore:
             rows = await conn.fetch(queries.EVENTS_FOR_PATIENT, patient_ref, seq)
         return [EVENT_ADAPTER.validate_json(r["payload"]) for r in rows], (rows[-1]["seq"] if rows else seq)
 
+    async def of_patients(self, patient_refs: Sequence[str]) -> dict[str, list[ClinicalEvent]]:
+        """Each of these patients' events in order of receipt, in one query."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.EVENTS_OF_PATIENTS, list(patient_refs))
+        found: dict[str, list[ClinicalEvent]] = {ref: [] for ref in patient_refs}
+        for row in rows:
+            found[row["patient_ref"]].append(EVENT_ADAPTER.validate_json(row["payload"]))
+        return found
+
     async def for_patient(self, patient_ref: str) -> list[ClinicalEvent]:
         """The patient's events in order of receipt, retractions included."""
         return (await self.events_after(patient_ref))[0]

@@ -24,6 +24,7 @@ MIGRATIONS_RECORD = _sql("migrations_record")
 EVENTS_APPEND = _sql("events_append")
 EVENTS_STORED = _sql("events_stored")
 EVENTS_FOR_PATIENT = _sql("events_for_patient")
+EVENTS_OF_PATIENTS = _sql("events_of_patients")
 EVENTS_RECORDS_FOR_PATIENT = _sql("events_records_for_patient")
 
 PATHWAYS_CREATE = _sql("pathways_create")
@@ -58,6 +59,11 @@ NEUROLOGISTS_BY_ID = _sql("neurologists_by_id")
 WORKLIST_OPEN_OBLIGATIONS = _sql("worklist_open_obligations")
 
 PING = _sql("ping")
+
+RUNTIME_ANNOUNCE = _sql("runtime_announce")
+RUNTIME_SEEN = _sql("runtime_seen")
+RUNTIME_GONE = _sql("runtime_gone")
+RUNTIME_LIVE = _sql("runtime_live")
 
 TOKENS_INSERT = _sql("tokens_insert")
 TOKENS_REVOKE = _sql("tokens_revoke")

@@ -9,19 +9,36 @@ import httpx
 from api.app import create_app
 from api.temporal import connect_lazily
 from pathway_runtime.config import AppConfig
+from rulesets import default as default_ruleset
 from store.db import create_pool
 from store.event_store import EventStore
+from store.runtime_processes import RuntimeProcesses
 from tests.api.conftest import bearer, config_for, event, serving
 from tests.pg_support import fresh_database
 
 UNREACHABLE = "127.0.0.1:9"  # discard port: nothing listens there
 
 
-async def test_readyz_is_200_when_temporal_and_postgresql_answer(api):
+async def test_readyz_is_200_when_temporal_and_postgresql_answer_and_names_the_rulesets_in_force(api):
     response = await api.http.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"temporal": "ok", "postgresql": "ok"}}
+    body = response.json()
+    assert (body["status"], body["checks"]) == ("ready", {"temporal": "ok", "postgresql": "ok", "rulesets": "ok"})
+    assert body["rulesets"]["api"] == {"default": default_ruleset().reference}
+
+
+async def test_readyz_shows_a_worker_that_runs_other_rulesets(api, pool):
+    processes = RuntimeProcesses(pool)
+    other = await processes.announce("worker", {"default": "crc-sep-marseille/2026-12.1@000000000000"})
+    try:
+        body = (await api.http.get("/readyz")).json()
+    finally:
+        await processes.gone(other)
+
+    assert body["status"] == "ready" and body["checks"]["rulesets"] == "mismatch"
+    assert {"default": "crc-sep-marseille/2026-12.1@000000000000"} in body["rulesets"]["workers"]
+    assert body["rulesets"]["consistent"] is False
 
 
 async def test_readyz_is_503_while_the_database_lacks_the_api_migrations(pathway_worker):
@@ -61,7 +78,8 @@ async def test_without_temporal_readyz_is_503_but_plans_are_read_from_the_store(
         plan = await http.get(f"/v1/patients/{ref}/plan", headers=staff)
         unknown = await http.get("/v1/patients/P-nobody/plan", headers=staff)
 
-    assert ready.status_code == 503 and ready.json()["checks"] == {"temporal": "unreachable", "postgresql": "ok"}
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"temporal": "unreachable", "postgresql": "ok", "rulesets": "ok"}
     assert plan.status_code == 200 and plan.json()["stage"] == "untreated_other"
     assert unknown.status_code == 404
 

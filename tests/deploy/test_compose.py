@@ -41,6 +41,8 @@ OPTIONAL = {
     "PATHWAY_WORKFLOW_SANDBOX": "worker tuning; the default (off) is the measured, documented choice",
     "PATHWAY_REMINDER_QUIET_SECONDS": "reminder settling; the default (30 s) is the documented behaviour",
     "PATHWAY_RECONCILE_EVERY_MINUTES": "the reconcile schedule's interval; the default (5 min) is documented",
+    "PATHWAY_RULESET": "the deployment's default ruleset; unset, the shipped rulesets/crc-sep-marseille.yaml",
+    "PATHWAY_CENTRE_RULESETS": "centres with their own ruleset file; unset, every centre runs the default",
     "PATHWAY_CODEC_TRUST_UI_ORIGIN": "development only (decoding without a token); must stay unset here",
     "PATHWAY_CODEC_KEYS_FILE": "read only when PATHWAY_CODEC_KEYS is unset (`pathway dev` writes that file); "
                                "the stack gives the keys themselves",

@@ -1,0 +1,1 @@
+DELETE FROM runtime_processes WHERE process_id = $1
