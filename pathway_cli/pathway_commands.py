@@ -22,7 +22,7 @@ from pathway_cli.inputs import InvalidInput, parse_events_text
 from pathway_cli.render import render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
-from pathway_runtime.temporal import connect_temporal
+from pathway_runtime.temporal import connect_temporal, converter_for
 from service.handoff import utc_now
 from service.intake import record
 from service.plans import current_plan
@@ -64,6 +64,8 @@ def add_parsers(commands) -> None:
 
 
 async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
+    if args.command in ("submit", "rebuild", "reconcile"):
+        converter_for(config)  # no payload-encryption key: refuse before reading or storing anything
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; `pathway dev` writes it to .pathway/stack.env, "
                           "which commands run from the same directory read (see README)")
