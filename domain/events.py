@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -21,7 +22,8 @@ from pydantic import (
     field_validator,
 )
 
-from domain.errors import EventRefused
+from domain.calendar import DATE_FORMAT_MESSAGE, iso_date
+from domain.errors import EventRefused, quoted, shown
 from domain.ruleset import MOLECULE_BY_CODE, known_molecule_codes
 
 PATIENT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -40,11 +42,24 @@ EndReason = Literal["deceased", "moved_away", "lost_to_follow_up", "consent_with
 def check_molecule(code: str) -> str:
     if code not in MOLECULE_BY_CODE:
         known = ", ".join(known_molecule_codes())
-        raise ValueError(f"unknown molecule {code!r}; known codes: {known}")
+        raise ValueError(f"unknown molecule {quoted(code)}; known codes: {known}")
     return code
 
 
 MoleculeCode = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _written_as_iso_date(value: object) -> object:
+    """A date from JSON must be written `YYYY-MM-DD`: pydantic would also read an epoch in
+    seconds or milliseconds ("1772323200") as a date. Dates given as `date` pass."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(DATE_FORMAT_MESSAGE)
+    return iso_date(value)
+
+
+ClinicalDate = Annotated[date, BeforeValidator(_written_as_iso_date)]
 
 
 class _Event(BaseModel):
@@ -52,7 +67,7 @@ class _Event(BaseModel):
 
     event_id: EventId
     patient_ref: PatientRef
-    occurred_on: date
+    occurred_on: ClinicalDate
     source: Annotated[str, Field(min_length=1, max_length=128)] | None = None
 
     @field_validator("*")
@@ -74,7 +89,7 @@ class _MoleculeChecked(_Event):
 class DiagnosisRecorded(_Event):
     type: Literal["diagnosis_recorded"] = "diagnosis_recorded"
     diagnosis: Diagnosis
-    onset_on: date | None = Field(default=None, validate_default=True)
+    onset_on: ClinicalDate | None = Field(default=None, validate_default=True)
 
     @field_validator("onset_on")
     @classmethod
@@ -200,6 +215,26 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 )
 
 
+MAX_NESTING = 8
+"""How deep a body of events may nest (objects and arrays): `{"events": [{"regions": [...]}]}`
+is 4 deep. Deeper input is refused before anything walks it recursively."""
+
+
+def nested_deeper_than(data: object, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON-shaped `data` nests objects and arrays more than `limit` deep (walked
+    without recursion, so any depth is answered)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_event(data: object) -> ClinicalEvent:
     """Validate one event from JSON-shaped data (dates as ISO strings), as a client sends it."""
     return EVENT_ADAPTER.validate_json(json.dumps(data))
@@ -231,7 +266,7 @@ def describe_errors(error: ValidationError) -> list[dict[str, str]]:
     """One entry per bad field, named by its JSON path (without the union tag)."""
     described = []
     for item in error.errors():
-        location = [str(part) for part in item["loc"]]
+        location = [shown(part) for part in item["loc"]]  # a key the sender made up may be long
         if location and location[0] in EVENT_TYPES:
             location = location[1:]
         message = item["msg"].removeprefix("Value error, ")

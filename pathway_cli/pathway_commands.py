@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from contracts.pathway import ReconcileReport
+from domain.calendar import iso_date
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
 from domain.settings import DEFAULT_SETTINGS
@@ -46,7 +47,7 @@ def add_parsers(commands) -> None:
 
     plan = commands.add_parser("plan", help="a patient's care plan, from the event store")
     plan.add_argument("patient_ref")
-    plan.add_argument("--as-of", type=date.fromisoformat, help="the plan on that date (YYYY-MM-DD); default today")
+    plan.add_argument("--as-of", type=_as_of, help="the plan on that date (YYYY-MM-DD); default today")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     sent = commands.add_parser("sent", help="reminders sent to staff for a patient (the reminder log)")
@@ -61,6 +62,13 @@ def add_parsers(commands) -> None:
     reconcile_parser = commands.add_parser(
         "reconcile", help="repair every pathway whose run disagrees with the event store (also runs on a schedule)")
     reconcile_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _as_of(text: str) -> date:
+    try:
+        return iso_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"--as-of {error}") from None
 
 
 async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
