@@ -58,7 +58,8 @@ class TokenGate:
         self._failures = MovingWindowRateLimiter(MemoryStorage())
         self._limit = RateLimitItemPerSecond(self.failures_allowed, self.failure_window_s)
         self._lookups = asyncio.Semaphore(CONCURRENT_LOOKUPS)
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[str, set[str]] = {}
+        self._pending: dict[str, asyncio.Future[TokenRecord | None]] = {}
 
     async def authenticate(self, token: str, client: str) -> TokenRecord | None:
         """The active token's record, or None (unknown or revoked). Raises `TooManyFailures`
@@ -67,24 +68,40 @@ class TokenGate:
         cached = self._valid.get(digest)
         if cached is not None:
             return cached
-        # Lookups in flight count as failures to come: a burst is held back as precisely as a
-        # sequence (the check and the count happen with no await between them).
+        # Distinct tokens being looked up for this client count as failures to come, so a
+        # burst is held back as precisely as a sequence (checked and counted with no await
+        # between); the same token sent many times at once is looked up once.
+        in_flight = self._in_flight.setdefault(client, set())
         _, remaining = self._failures.get_window_stats(self._limit, client)
-        if remaining - self._in_flight.get(client, 0) <= 0:
-            raise TooManyFailures(self._retry_after(client))
-        self._in_flight[client] = self._in_flight.get(client, 0) + 1
-        try:
-            async with self._lookups:
-                record = await self.tokens.authenticate_hash(digest)
-        finally:
-            self._in_flight[client] -= 1
-            if not self._in_flight[client]:
+        if digest not in in_flight and remaining - len(in_flight) <= 0:
+            if not in_flight:
                 del self._in_flight[client]
+            raise TooManyFailures(self._retry_after(client))
+        in_flight.add(digest)
+        try:
+            record = await self._lookup(digest)
+        finally:
+            in_flight.discard(digest)
+            if not in_flight:
+                self._in_flight.pop(client, None)
         if record is None:
             self._failures.hit(self._limit, client)
             return None
         self._valid[digest] = record
         return record
+
+    async def _lookup(self, digest: str) -> TokenRecord | None:
+        """One query per token at a time, whoever asks; at most `CONCURRENT_LOOKUPS` at once."""
+        pending = self._pending.get(digest)
+        if pending is None:
+            pending = asyncio.ensure_future(self._query(digest))
+            self._pending[digest] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(digest, None))
+        return await asyncio.shield(pending)
+
+    async def _query(self, digest: str) -> TokenRecord | None:
+        async with self._lookups:
+            return await self.tokens.authenticate_hash(digest)
 
     def _retry_after(self, client: str) -> int:
         """Seconds until the oldest failure in the window leaves it (at least 1: lookups still
