@@ -96,15 +96,21 @@ async def _run(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Pa
         await run_worker(config, stop)
 
 
+PRIVATE_FILES = ("api-tokens", "codec-keys", "stack.env", "temporal.db*", "temporal.log", "mail/*.eml")
+"""What the stack writes in its data directory, tightened when a previous run left it looser
+(only these: `--data-dir` may name a directory that holds other things)."""
+
+
 def owner_only(data_dir: Path) -> None:
-    """The data directory and what a previous run left in it (files 0600, directories 0700),
-    but the embedded PostgreSQL's, which `store.embedded` keeps."""
+    """The data directory (0700) and the files a previous run left in it (0600); the embedded
+    PostgreSQL's own directory is initdb's (0700)."""
     data_dir.chmod(0o700)
-    for path in data_dir.rglob("*"):
-        if path.is_relative_to(data_dir / "postgres") or path.is_symlink():
-            continue
+    if (data_dir / "mail").is_dir():
+        (data_dir / "mail").chmod(0o700)
+    for path in (p for pattern in PRIVATE_FILES for p in data_dir.glob(pattern)):
         with contextlib.suppress(PermissionError):  # someone else's file: not ours to change
-            path.chmod(0o700 if path.is_dir() else 0o600)
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
 
 
 def write_private(path: Path, text: str) -> None:
