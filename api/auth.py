@@ -1,7 +1,9 @@
 """Bearer tokens and roles. `integration` tokens post events; `staff` tokens read plans,
-events, reminders and worklists. A token's name is recorded as the sender of the events
-it posts. Tokens are checked against PostgreSQL at every call, so a revocation is
-immediate (and PostgreSQL down means 503, not a guess)."""
+events, reminders and worklists. A token's name, never given to another token, is recorded
+as the sender of the events it posts. Tokens are checked through `api.token_gate`: a valid
+one is remembered 10 s (so a revocation takes effect within 10 s), a client that sent too
+many bad ones is answered 429 with `Retry-After` without a lookup, and PostgreSQL down means
+503, not a guess."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ApiProblem
 from api.runtime import runtime
+from api.token_gate import TooManyFailures
 from store.tokens import Role, TokenRecord
 
 REALM = "ms-pathway"
@@ -35,7 +38,14 @@ def require(role: Role):
         if credentials is None:
             raise _unauthorized("send Authorization: Bearer <token>")
         token = credentials.credentials
-        record = None if len(token) > MAX_TOKEN_CHARS else await runtime(request).tokens.authenticate(token)
+        client = request.client.host if request.client else "unknown"
+        try:
+            record = None if len(token) > MAX_TOKEN_CHARS else await runtime(request).token_gate.authenticate(
+                token, client)
+        except TooManyFailures as error:
+            raise ApiProblem(429, "too-many-bad-tokens", "Too Many Requests",
+                             f"too many unknown or revoked tokens from this client; retry in {error.retry_after_s} s",
+                             headers={"Retry-After": str(error.retry_after_s)}) from None
         if record is None:
             raise _unauthorized("the token is unknown or revoked", "invalid_token")
         structlog.contextvars.bind_contextvars(client=record.name)

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from api.models import MAX_BATCH
 from api.problems import ApiProblem, FieldError
-from domain.errors import EventRefused
-from domain.events import ClinicalEvent, check_admissible, describe_errors, parse_event
+from domain.errors import EventRefused, quoted, shown
+from domain.events import MAX_NESTING, ClinicalEvent, check_admissible, describe_errors, nested_deeper_than, parse_event
 
 JSON_TYPES = ("application/json",)
 EARLIEST_DATE = date(1900, 1, 1)
@@ -64,28 +64,40 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
     if len(data) != len(pairs):
         repeated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
-        raise ValueError(f"an object repeats the key(s) {', '.join(map(repr, repeated[:5]))}")
+        raise ValueError(f"an object repeats the key(s) {', '.join(map(quoted, repeated[:5]))}")
     return data
 
 
 def load_json(body: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, no key given twice in an object."""
+    """Strict JSON: UTF-8, no NaN/Infinity, no key given twice in an object, nested at most
+    `MAX_NESTING` deep (400 otherwise, however deep: nothing walks it recursively first)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_no_repeated_keys)
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_no_repeated_keys)
     except UnicodeDecodeError:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is not UTF-8") from None
     except json.JSONDecodeError as error:
         raise ApiProblem(400, "malformed-json", "Malformed JSON",
                          f"{error.msg} at line {error.lineno} column {error.colno}") from None
-    except (ValueError, RecursionError) as error:
-        raise ApiProblem(400, "malformed-json", "Malformed JSON", str(error)[:200]) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as error:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", shown(error, 200)) from None
+    if nested_deeper_than(data):
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> ApiProblem:
+    return ApiProblem(400, "malformed-json", "Malformed JSON",
+                      f"objects and arrays nested more than {MAX_NESTING} deep; events nest at most 4 "
+                      '({"events": [{"regions": [...]}]})')
 
 
 def _items(data: Any) -> tuple[list[Any], bool]:
     if isinstance(data, dict) and "events" in data:
         unknown = sorted(set(data) - {"events"})
         if unknown:
-            raise _refused([FieldError(field=k, message="extra inputs are not permitted") for k in unknown])
+            raise _refused([FieldError(field=shown(k), message="extra inputs are not permitted") for k in unknown[:20]])
         if not isinstance(data["events"], list) or not data["events"]:
             raise _refused([FieldError(field="events", message="must be a non-empty list of events")])
         if len(data["events"]) > MAX_BATCH:
@@ -107,7 +119,7 @@ def _unstorable(value: Any, path: tuple[str, ...] = ()) -> list[str]:
             return [".".join(path) or "(event)"]
         return [".".join(path) or "(event)"] if "\x00" in value else []
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _unstorable(k, path) + _unstorable(v, (*path, str(k)))]
+        return [p for k, v in value.items() for p in _unstorable(k, path) + _unstorable(v, (*path, shown(k)))]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _unstorable(v, (*path, str(i)))]
     return []
@@ -125,8 +137,6 @@ def _check_one(item: Any, index: int | None, today: date) -> tuple[ClinicalEvent
         return None, [FieldError(index=index, field=p["field"], message=p["message"]) for p in describe_errors(error)]
     except EventRefused as error:
         return None, [FieldError(index=index, field=error.field, message=str(error))]
-    except RecursionError:
-        return None, [FieldError(index=index, field="(event)", message="nested too deeply")]
     too_early = _too_early(event, index)
     return (None, too_early) if too_early else (event, [])
 
@@ -143,7 +153,8 @@ def _repeated_ids(events: list[tuple[int | None, ClinicalEvent]]) -> list[FieldE
         earlier = first.setdefault(event.event_id, event)
         if earlier != event:
             errors.append(FieldError(index=index, field="event_id",
-                                     message=f"event_id {event.event_id} is used earlier in the batch for a different event"))
+                                     message=f"event_id {shown(event.event_id)} is used earlier in the batch for a "
+                                             "different event"))
     return errors
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, get_args, get_origin
 from fastapi import Path, Request
 
 from api.problems import ApiProblem, FieldError
+from domain.calendar import iso_date
+from domain.errors import shown
 from domain.events import PATIENT_REF_PATTERN
 
 PatientRefPath = Annotated[str, Path(pattern=PATIENT_REF_PATTERN, description="The patient's pseudonymous id")]
@@ -21,10 +23,10 @@ def to_date(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return iso_date(value)
+    except ValueError as error:
         raise ApiProblem(422, "invalid-parameters", "Invalid parameters", "a query parameter is malformed",
-                         [FieldError(field=name, message=f"{value!r} is not a calendar date (YYYY-MM-DD)")]) from None
+                         [FieldError(field=name, message=str(error))]) from None
 
 
 async def no_unknown_query(request: Request) -> None:
@@ -36,8 +38,8 @@ async def no_unknown_query(request: Request) -> None:
     if dependant is None:
         return
     declared = dict(_query_params(dependant))
-    errors = [FieldError(field=name, message=f"unknown query parameter; known: {', '.join(sorted(declared)) or 'none'}")
-              for name in sorted(set(request.query_params) - set(declared))]
+    errors = [FieldError(field=shown(name), message=f"unknown query parameter; known: {', '.join(sorted(declared)) or 'none'}")
+              for name in sorted(set(request.query_params) - set(declared))[:20]]
     errors += [FieldError(field=name, message="given more than once; it takes one value")
                for name, repeatable in sorted(declared.items())
                if not repeatable and len(request.query_params.getlist(name)) > 1]

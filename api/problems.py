@@ -10,9 +10,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.errors import shown
 from store.db import DatabaseUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,7 +21,15 @@ TYPE_PREFIX = "tag:ms-pathway,2026:problem:"
 RETRY_AFTER_S = 5
 
 
+MAX_FIELD_CHARS = 200
+MAX_MESSAGE_CHARS = 600
+
+
 class FieldError(BaseModel):
+    """One refused field. Whatever of the input it quotes is cut at 64 characters where it is
+    quoted (`domain.errors.shown`); as a last guard, a field path and a message are cut here
+    too, so no error ever echoes a sender's input in full."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     index: int | None = None
@@ -30,6 +39,16 @@ class FieldError(BaseModel):
     message: str
     patient_ref: str | None = None
     """For a batch answered in part: the patient whose events were not taken."""
+
+    @field_validator("field")
+    @classmethod
+    def _bounded_field(cls, field: str | None) -> str | None:
+        return None if field is None else shown(field, MAX_FIELD_CHARS)
+
+    @field_validator("message")
+    @classmethod
+    def _bounded_message(cls, message: str) -> str:
+        return shown(message, MAX_MESSAGE_CHARS)
 
 
 class Problem(BaseModel):
@@ -79,7 +98,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                     403: "The token's role may not do this", 404: "Unknown patient",
                     409: "Conflict: reused event_id, or the pathway has ended",
                     413: "Body or batch too large", 415: "Body is not JSON",
-                    422: "Refused input, each bad field named", 503: "Temporal or PostgreSQL unavailable"}
+                    422: "Refused input, each bad field named",
+                    429: "Too many unknown or revoked tokens from this client lately (see Retry-After)",
+                    503: "Temporal or PostgreSQL unavailable"}
     return {s: {"model": Problem, "description": descriptions[s], "content": {PROBLEM_JSON: {}}} for s in statuses}
 
 
@@ -88,7 +109,7 @@ async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-    errors = [FieldError(field=".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+    errors = [FieldError(field=".".join(shown(p) for p in e["loc"][1:]) or shown(e["loc"][0]),
                          message=e["msg"].removeprefix("Value error, ")) for e in error.errors()]
     problem = Problem(type=TYPE_PREFIX + "invalid-parameters", title="Invalid parameters", status=422,
                       detail="a path or query parameter is missing or malformed", errors=errors)

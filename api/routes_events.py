@@ -42,7 +42,7 @@ ANSWER = {"description": "The patient's plan summary (one event), or one per pat
         "ended (`follow_up_ended`), every other event is refused (409), in the same batch as later; only "
         "the retraction of that end is taken, and it reopens the pathway."
     ),
-    responses={201: ANSWER, 200: ANSWER, 202: ANSWER, **problem_responses(400, 401, 403, 409, 413, 415, 422, 503)},
+    responses={201: ANSWER, 200: ANSWER, 202: ANSWER, **problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503)},
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 async def post_events(request: Request, response: Response, token: Integration) -> PlanSummary | BatchResult:

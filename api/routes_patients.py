@@ -17,7 +17,7 @@ from domain.plan import Plan
 from service.plans import current_plan
 
 router = APIRouter(prefix="/v1/patients/{patient_ref}", tags=["patients"], dependencies=[Depends(no_unknown_query)])
-READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
+READ_ERRORS = problem_responses(401, 403, 404, 422, 429, 503)
 
 AsOf = Annotated[str | None, Query(
     pattern=ISO_DATE_PATTERN, json_schema_extra=DATE_DOC,

@@ -22,7 +22,7 @@ DueBound = Annotated[str | None, Query(pattern=ISO_DATE_PATTERN, json_schema_ext
 
 
 @router.get("/v1/worklist", response_model=WorklistPage, summary="Obligations across patients, by due date",
-            responses=problem_responses(401, 403, 422, 503))
+            responses=problem_responses(401, 403, 422, 429, 503))
 async def get_worklist(
     request: Request,
     token: Staff,

@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import Request
 from temporalio.client import Client
 
+from api.token_gate import TokenGate
 from pathway_runtime.bootstrap import intake_for
 from pathway_runtime.config import AppConfig
 from service.intake import Intake
@@ -29,12 +30,14 @@ class Runtime:
     reminders: ReminderLog
     worklist: Worklist
     tokens: TokenStore
+    token_gate: TokenGate
     intake: Intake
 
     @classmethod
     def wire(cls, config: AppConfig, client: Client, pool: asyncpg.Pool, intake: Intake | None = None) -> Runtime:
+        tokens = TokenStore(pool)
         return cls(config=config, client=client, pool=pool, events=EventStore(pool), read_model=ReadModel(pool),
-                   reminders=ReminderLog(pool), worklist=Worklist(pool), tokens=TokenStore(pool),
+                   reminders=ReminderLog(pool), worklist=Worklist(pool), tokens=tokens, token_gate=TokenGate(tokens),
                    intake=intake or intake_for(config, client, pool))
 
 

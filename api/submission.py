@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from api.problems import ApiProblem, FieldError, unavailable
 from contracts.pathway import PlanSummary
-from domain.errors import EventRefused, PathwayEnded
+from domain.errors import EventRefused, PathwayEnded, shown
 from domain.events import ClinicalEvent
 from service.intake import InvalidEvents, Outcome
 from store.db import DatabaseUnavailable
@@ -41,7 +41,7 @@ def problem_for(outcome: Outcome, events: Sequence[ClinicalEvent], batch: bool) 
     if isinstance(error, EventConflict):
         positions = {e.event_id: i for i, e in enumerate(events)}
         errors = [FieldError(index=positions.get(c.event_id) if batch else None, field="event_id",
-                             message=f"event_id {c.event_id} was already used for a different event of "
+                             message=f"event_id {shown(c.event_id)} was already used for a different event of "
                                      f"{'another patient' if c.other_patient else 'this patient'}")
                   for c in error.conflicts]
         return ApiProblem(409, "event-id-conflict", "Event id reused",

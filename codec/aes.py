@@ -1,6 +1,29 @@
-"""AES-256-GCM payload codec. Each encrypted payload names its key id, so keys rotate:
-new payloads use the active key, old ones still decrypt while their key is listed.
-Payloads written before encryption was turned on pass through unchanged."""
+"""AES-256-GCM payload codec that fails closed. Each encrypted payload names its key id, so
+keys rotate: new payloads use the active key, old ones still decrypt while their key is
+listed.
+
+Decoding refuses every payload that is not sealed with a listed key: no encryption
+metadata (a plain payload, whoever sent it), an unknown key id, or a payload that does not
+authenticate (tampered, or sealed under another key with the same id). AES-GCM then gives
+authenticity as well as secrecy: only a holder of a key can send a payload the worker
+takes.
+
+A refused payload is not an exception at decode time but a *refusal* in its place
+(encoding `binary/refused`, data empty, its reason in the metadata), which the project's
+payload converter turns into a non-retryable `ApplicationError` (type `PayloadRefused`)
+when anything tries to read it. That places the refusal on the one message that carried
+it, as the SDK handles a conversion error there (temporalio 1.35, checked on the real
+server, `tests/integration/test_forged_payloads.py`):
+- an update's argument: the update is rejected before acceptance, so nothing of it is
+  written to history, and the caller gets the refusal;
+- a signal's argument: the signal is dropped (or stays buffered: the pathway defines no
+  signal) and the run goes on;
+- a start's input: the run fails at once, closed, naming the refusal: not a workflow task
+  retried for ever.
+Raising in `decode` instead would fail the whole activation: a workflow task retried for
+ever, or, as a non-retryable error, the end of a running pathway because a stranger sent
+it an update. Strict callers (the codec server) use `open_all`, which raises.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +32,31 @@ import binascii
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    EncodingPayloadConverter,
+    PayloadCodec,
+)
+from temporalio.exceptions import ApplicationError
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
+REFUSED_ENCODING = "binary/refused"
+REFUSAL_REASON = "refusal-reason"
+REFUSED_TYPE = "PayloadRefused"
+"""The `ApplicationError.type` of a refused payload, for callers that tell it apart."""
+SHOWN_KEY_ID_CHARS = 32
+
+_log = structlog.get_logger("codec")
 
 
 class CodecKeyError(ValueError):
@@ -67,7 +105,19 @@ class AesGcmCodec(PayloadCodec):
         return [self._encrypt(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._decrypt(p) for p in payloads]
+        """Each payload opened, or a refusal in its place (see the module docstring)."""
+        opened = []
+        for payload in payloads:
+            try:
+                opened.append(self.open(payload))
+            except CodecKeyError as error:
+                _log.warning("payload refused", reason=str(error))
+                opened.append(refusal(str(error)))
+        return opened
+
+    async def open_all(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Every payload opened; raises `CodecKeyError` at the first one refused."""
+        return [self.open(p) for p in payloads]
 
     def _encrypt(self, payload: Payload) -> Payload:
         key_id = self._keys.active
@@ -75,25 +125,67 @@ class AesGcmCodec(PayloadCodec):
         sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
         return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed)
 
-    def _decrypt(self, payload: Payload) -> Payload:
+    def open(self, payload: Payload) -> Payload:
+        """The payload sealed in `payload`; raises `CodecKeyError` (why) if it is not sealed
+        with one of the keys."""
         if payload.metadata.get("encoding") != ENCODING:
-            return payload
-        key_id = payload.metadata.get(KEY_ID, b"").decode()
+            raise CodecKeyError("payload not encrypted: refused (only payloads sealed with a configured key are taken)")
+        key_id = payload.metadata.get(KEY_ID, b"").decode("utf-8", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise CodecKeyError(f"payload encrypted with unknown key id {key_id!r}")
+            raise CodecKeyError(f"payload encrypted with unknown key id {_shown(key_id)}: refused")
         try:
             plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], key_id.encode())
         except InvalidTag:
-            raise CodecKeyError(f"payload does not decrypt with key {key_id!r}") from None
+            raise CodecKeyError(f"payload does not authenticate with key {_shown(key_id)}: refused") from None
         return Payload.FromString(plain)
 
 
+def _shown(key_id: str) -> str:
+    """A key id as it may appear in a message: it comes from whoever sent the payload."""
+    printable = "".join(c if c.isprintable() else "?" for c in key_id)
+    return repr(printable if len(printable) <= SHOWN_KEY_ID_CHARS else printable[:SHOWN_KEY_ID_CHARS] + "…")
+
+
+def refusal(reason: str) -> Payload:
+    """What stands for a refused payload after decoding: no data, only why."""
+    return Payload(metadata={"encoding": REFUSED_ENCODING.encode(), REFUSAL_REASON: reason.encode()})
+
+
+class RefusedPayloadConverter(EncodingPayloadConverter):
+    """Reads a refusal as a non-retryable `ApplicationError`; never writes one."""
+
+    @property
+    def encoding(self) -> str:
+        return REFUSED_ENCODING
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return None
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        reason = payload.metadata.get(REFUSAL_REASON, b"payload refused").decode("utf-8", "replace")
+        raise ApplicationError(reason, type=REFUSED_TYPE, non_retryable=True)
+
+
+class PathwayPayloadConverter(PydanticPayloadConverter):
+    """Pydantic models as JSON, plus the reading of refusals (nullary: the SDK rebuilds it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set_converters(*self.converters.values(), RefusedPayloadConverter())
+
+
 def data_converter(keys: CodecKeys | None) -> DataConverter:
-    """The project's converter: pydantic models, encrypted when keys are configured."""
+    """The project's converter: pydantic models; with keys, every payload encrypted, every
+    payload read refused unless sealed with one of them, and failure messages and stack
+    traces encrypted too (they may quote what failed). `None`: plain payloads, only under
+    PATHWAY_INSECURE_PLAINTEXT_PAYLOADS (`pathway_runtime.temporal.codec_keys`)."""
     if keys is None:
         return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=AesGcmCodec(keys))
+    return dataclasses.replace(
+        pydantic_data_converter, payload_converter_class=PathwayPayloadConverter, payload_codec=AesGcmCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def key_ids(keys: CodecKeys | None) -> Iterable[str]:

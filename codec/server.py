@@ -3,9 +3,15 @@
 database holds only ciphertext.
 
 Access: `Authorization: Bearer <PATHWAY_CODEC_SERVER_TOKEN>`. The dev stack's UI has no
-login to forward a token, so `pathway dev` sets PATHWAY_CODEC_TRUST_UI_ORIGIN and the
-server also answers browser requests from the UI origin on loopback; production puts
-the UI behind single sign-on and forwards the token.
+login to forward a token, so `pathway dev`, and nothing else, builds this app with
+`dev_trust_ui_origin=True`: it then also answers browser requests that carry the UI's
+`Origin` from a loopback address. An `Origin` header is no proof (any local process can
+send one), so that trust exists only in the dev stack, which says so when it starts; no
+setting or command line turns it on elsewhere. Production puts the UI behind single
+sign-on that forwards the token.
+
+Decoding is strict (`AesGcmCodec.open_all`): a payload that is not sealed with a
+configured key is refused (422), never passed through as if it had been decrypted.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from temporalio.api.common.v1 import Payloads
 from codec.aes import AesGcmCodec, CodecKeyError, CodecKeys
 
 
-def create_codec_app(keys: CodecKeys, token: str | None, ui_origin: str, trust_ui_origin: bool = False) -> FastAPI:
-    if token is None and not trust_ui_origin:
+def create_codec_app(keys: CodecKeys, token: str | None, ui_origin: str, *, dev_trust_ui_origin: bool = False) -> FastAPI:
+    if token is None and not dev_trust_ui_origin:
         raise ValueError("the codec server needs PATHWAY_CODEC_SERVER_TOKEN")
     codec = AesGcmCodec(keys)
     app = FastAPI(title="MS pathway codec server", docs_url=None, redoc_url=None, openapi_url=None)
@@ -34,7 +40,7 @@ def create_codec_app(keys: CodecKeys, token: str | None, ui_origin: str, trust_u
         supplied = request.headers.get("authorization", "")
         if token is not None and hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
             return
-        if trust_ui_origin and request.headers.get("origin") == ui_origin and _loopback(request):
+        if dev_trust_ui_origin and request.headers.get("origin") == ui_origin and _loopback(request):
             return
         raise HTTPException(status_code=401, detail="a valid bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -46,7 +52,7 @@ def create_codec_app(keys: CodecKeys, token: str | None, ui_origin: str, trust_u
         except json_format.ParseError:
             raise HTTPException(status_code=400, detail='expected {"payloads": [...]}') from None
         try:
-            out = await (codec.decode if decode else codec.encode)(list(payloads.payloads))
+            out = await (codec.open_all if decode else codec.encode)(list(payloads.payloads))
         except CodecKeyError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
         body = json_format.MessageToJson(Payloads(payloads=out))

@@ -103,14 +103,14 @@ def _due_item(o: Obligation) -> DueItem:
 
 
 class IndexValues(_Message):
-    """The search attributes a plan gives (coded values only; None: unset)."""
+    """The search attributes a plan gives (None: unset). The Temporal server keeps and serves
+    them in clear, so nothing here says what a patient has or takes: no stage, molecule,
+    diagnosis, score, nor the kinds of the items overdue (a treatment validation names a
+    risky therapy). See docs/privacy.md."""
 
-    stage: str | None = None
-    molecule: str | None = None
     centre: str | None = None
     next_due_at: datetime | None = None
     overdue_count: int = 0
-    overdue_kinds: tuple[str, ...] = ()
     ended: bool = False
 
 

@@ -71,7 +71,9 @@ class MailCatcher:
         if self._server is not None:
             return
         if self.maildir is not None:
-            self.maildir.mkdir(parents=True, exist_ok=True)
+            # E-mails name patients and their due items: the owner's alone.
+            self.maildir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.maildir.chmod(0o700)
             self._next_file = 1 + max((int(p.stem) for p in self.maildir.glob("*.eml") if p.stem.isdigit()), default=0)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._protocol, self.host, self.port)
@@ -177,6 +179,10 @@ def _loopback(host: str) -> str:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
+    """Readable by the owner only from the start (0600, whatever the umask)."""
     partial = path.with_suffix(".eml.partial")
-    partial.write_bytes(content)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
     os.replace(partial, path)

@@ -7,7 +7,24 @@ month (2026-01-31 + 1 month = 2026-02-28), as the pathway contract requires.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
+
+ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_FORMAT_MESSAGE = "must be a date written YYYY-MM-DD"
+"""Only `YYYY-MM-DD` is a date: not an epoch in seconds or milliseconds ("1772323200"), which
+pydantic and FastAPI would otherwise read as a timestamp, nor the basic form "20260301",
+which `date.fromisoformat` takes since Python 3.11."""
+
+
+def iso_date(text: str) -> date:
+    """`YYYY-MM-DD` as a date; raises ValueError (saying the format) for anything else."""
+    if not re.fullmatch(ISO_DATE_PATTERN, text):
+        raise ValueError(DATE_FORMAT_MESSAGE)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"is not a calendar date (YYYY-MM-DD): {error}") from None
 
 
 def add_months(day: date, months: int) -> date:

@@ -8,7 +8,7 @@ the codes the centre knows, those that come close, and how a centre adds one.
 
 from __future__ import annotations
 
-from domain.errors import EventRefused
+from domain.errors import EventRefused, quoted
 from domain.events import (
     ClinicalEvent,
     LabTestPerformed,
@@ -35,11 +35,11 @@ def in_catalogue(event: ClinicalEvent, ruleset: Ruleset) -> ClinicalEvent:
         raise EventRefused("to_molecule must differ from from_molecule", field="to_molecule")
     if isinstance(event, LabTestPerformed) and event.panel not in ruleset.panel_codes():
         known = ", ".join(ruleset.panel_codes()) or "none"
-        raise EventRefused(f"unknown laboratory panel {event.panel!r} in ruleset {ruleset.label}; known panels: "
+        raise EventRefused(f"unknown laboratory panel {quoted(event.panel)} in ruleset {ruleset.label}; known panels: "
                            f"{known}; {HOW_TO_ADD}", field="panel")
     if isinstance(event, SurveillanceEnded) and ruleset.track(event.track) is None:
         known = ", ".join(t.code for t in ruleset.tracks)
-        raise EventRefused(f"unknown surveillance track {event.track!r} in ruleset {ruleset.label}; known tracks: "
+        raise EventRefused(f"unknown surveillance track {quoted(event.track)} in ruleset {ruleset.label}; known tracks: "
                            f"{known}", field="track")
     changed = {k: v for k, v in changes.items() if getattr(event, k) != v}
     return event.model_copy(update=changed) if changed else event
@@ -51,5 +51,5 @@ def _molecule(name: str, field: str, ruleset: Ruleset) -> str:
         return code
     close = ruleset.suggestions(name)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise EventRefused(f"unknown molecule {name[:64]!r} in ruleset {ruleset.label}; {hint}known codes: "
+    raise EventRefused(f"unknown molecule {quoted(name)} in ruleset {ruleset.label}; {hint}known codes: "
                        f"{', '.join(ruleset.molecule_codes())}; {HOW_TO_ADD}", field=field)

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -24,7 +25,8 @@ from pydantic import (
     field_validator,
 )
 
-from domain.errors import EventRefused
+from domain.calendar import DATE_FORMAT_MESSAGE, iso_date
+from domain.errors import EventRefused, shown
 
 PATIENT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 PatientRef = Annotated[str, Field(pattern=PATIENT_REF_PATTERN)]
@@ -46,12 +48,25 @@ PanelCode = Annotated[str, Field(min_length=1, max_length=64)]
 """A laboratory panel code of the patient's ruleset."""
 
 
+def _written_as_iso_date(value: object) -> object:
+    """A date from JSON must be written `YYYY-MM-DD`: pydantic would also read an epoch in
+    seconds or milliseconds ("1772323200") as a date. Dates given as `date` pass."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(DATE_FORMAT_MESSAGE)
+    return iso_date(value)
+
+
+ClinicalDate = Annotated[date, BeforeValidator(_written_as_iso_date)]
+
+
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     event_id: EventId
     patient_ref: PatientRef
-    occurred_on: date
+    occurred_on: ClinicalDate
     source: Annotated[str, Field(min_length=1, max_length=128)] | None = None
 
     @field_validator("*")
@@ -66,7 +81,7 @@ class _Event(BaseModel):
 class DiagnosisRecorded(_Event):
     type: Literal["diagnosis_recorded"] = "diagnosis_recorded"
     diagnosis: Diagnosis
-    onset_on: date | None = Field(default=None, validate_default=True)
+    onset_on: ClinicalDate | None = Field(default=None, validate_default=True)
 
     @field_validator("onset_on")
     @classmethod
@@ -200,6 +215,26 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 )
 
 
+MAX_NESTING = 8
+"""How deep a body of events may nest (objects and arrays): `{"events": [{"regions": [...]}]}`
+is 4 deep. Deeper input is refused before anything walks it recursively."""
+
+
+def nested_deeper_than(data: object, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON-shaped `data` nests objects and arrays more than `limit` deep (walked
+    without recursion, so any depth is answered)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_event(data: object) -> ClinicalEvent:
     """Validate one event from JSON-shaped data (dates as ISO strings), as a client sends it."""
     return EVENT_ADAPTER.validate_json(json.dumps(data))
@@ -231,7 +266,7 @@ def describe_errors(error: ValidationError) -> list[dict[str, str]]:
     """One entry per bad field, named by its JSON path (without the union tag)."""
     described = []
     for item in error.errors():
-        location = [str(part) for part in item["loc"]]
+        location = [shown(part) for part in item["loc"]]  # a key the sender made up may be long
         if location and location[0] in EVENT_TYPES:
             location = location[1:]
         message = item["msg"].removeprefix("Value error, ")

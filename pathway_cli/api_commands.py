@@ -45,9 +45,11 @@ def serve(config: AppConfig, host: str, port: int) -> int:
 
     from api.app import create_app
     from pathway_runtime.http_server import server_config
+    from pathway_runtime.temporal import converter_for
 
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; the API needs PostgreSQL (`pathway dev` starts one)")
+    converter_for(config)  # no payload-encryption key: refuse to start (the client is made lazily)
     print(f"API:  http://{host}:{port}/v1  (OpenAPI docs: http://{host}:{port}/docs)", file=sys.stderr, flush=True)
     if config.metrics_port:  # the intake's counters (events stored, refused, deliveries pending)
         from pathway_runtime.metrics import serve_metrics

@@ -30,9 +30,10 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
 
     keys = codec_keys(config)
     if keys is None:
-        raise ConfigError("PATHWAY_CODEC_KEYS is not set: the codec server has nothing to decrypt with")
-    if not config.codec_server_token and not config.codec_trust_ui_origin:
+        raise ConfigError("the codec server has nothing to decrypt with under PATHWAY_INSECURE_PLAINTEXT_PAYLOADS; "
+                          "set PATHWAY_CODEC_KEYS")
+    if not config.codec_server_token:
         raise ConfigError("PATHWAY_CODEC_SERVER_TOKEN is not set (16+ characters)")
-    app = create_codec_app(keys, config.codec_server_token, config.codec_ui_origin, config.codec_trust_ui_origin)
+    app = create_codec_app(keys, config.codec_server_token, config.codec_ui_origin)
     uvicorn.run(app, host=args.host, port=args.port or config.codec_server_port, log_config=None, access_log=False)
     return 0

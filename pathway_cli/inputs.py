@@ -10,7 +10,14 @@ from pydantic import ValidationError
 
 from contracts.pathway import MAX_EVENTS_PER_REQUEST
 from domain.errors import EventRefused
-from domain.events import ClinicalEvent, check_admissible, describe_errors, parse_event
+from domain.events import (
+    MAX_NESTING,
+    ClinicalEvent,
+    check_admissible,
+    describe_errors,
+    nested_deeper_than,
+    parse_event,
+)
 
 
 class InvalidInput(Exception):
@@ -23,10 +30,15 @@ class InvalidInput(Exception):
 
 def parse_events_text(text: str, today: date) -> list[ClinicalEvent]:
     """One event object, a list of them, or {"events": [...]}; all or nothing."""
+    too_deep = InvalidInput([f"objects and arrays nested more than {MAX_NESTING} deep (events nest at most 4)"])
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput([f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
+    except RecursionError:
+        raise too_deep from None
+    if nested_deeper_than(data):
+        raise too_deep
     items = data["events"] if isinstance(data, dict) and set(data) == {"events"} else data
     items = items if isinstance(items, list) else [items]
     if not items:

@@ -15,13 +15,14 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from contracts.pathway import ReconcileReport
+from domain.calendar import iso_date
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
 from pathway_cli.inputs import InvalidInput, parse_events_text
 from pathway_cli.render import render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
-from pathway_runtime.temporal import connect_temporal
+from pathway_runtime.temporal import connect_temporal, converter_for
 from service.handoff import utc_now
 from service.intake import InvalidEvents, record
 from service.plans import current_plan
@@ -45,7 +46,7 @@ def add_parsers(commands) -> None:
 
     plan = commands.add_parser("plan", help="a patient's care plan, from the event store")
     plan.add_argument("patient_ref")
-    plan.add_argument("--as-of", type=date.fromisoformat, help="the plan on that date (YYYY-MM-DD); default today")
+    plan.add_argument("--as-of", type=_as_of, help="the plan on that date (YYYY-MM-DD); default today")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     sent = commands.add_parser("sent", help="reminders sent to staff for a patient (the reminder log)")
@@ -62,7 +63,16 @@ def add_parsers(commands) -> None:
     reconcile_parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
+def _as_of(text: str) -> date:
+    try:
+        return iso_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"--as-of {error}") from None
+
+
 async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
+    if args.command in ("submit", "rebuild", "reconcile"):
+        converter_for(config)  # no payload-encryption key: refuse before reading or storing anything
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set; `pathway dev` writes it to .pathway/stack.env, "
                           "which commands run from the same directory read (see README)")

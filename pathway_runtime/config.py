@@ -64,17 +64,20 @@ class AppConfig(BaseModel):
 
     codec_keys: str | None = Field(default=None, repr=False)
     """Payload encryption keys, `key_id:base64,key_id:base64` (32-byte AES keys)."""
-    codec_keys_file: str = ".pathway/codec-keys"
-    """Read when PATHWAY_CODEC_KEYS is unset and the file exists (`pathway dev` writes it)."""
+    codec_keys_file: str | None = None
+    """A file holding the keys in the same form, read when PATHWAY_CODEC_KEYS is unset. Never
+    looked for in the working directory: `pathway dev` writes its key file's absolute path
+    into its stack file, which commands run beside it read (`read_stack_env`)."""
     codec_active_key: str | None = None
     """The key id new payloads are encrypted with (default: the last listed)."""
+    insecure_plaintext_payloads: bool = False
+    """Run without payload encryption: Temporal then holds every event, plan and reminder in
+    clear, and the worker takes plain payloads from anyone. Only for tests that say why; a
+    process with neither keys nor this refuses to start, and this beside keys is refused."""
     codec_server_port: int = Field(default=8081, ge=1, le=65535)
     codec_server_token: str | None = Field(default=None, min_length=16, repr=False)
     codec_ui_origin: str = Field(default="http://127.0.0.1:8233", pattern=r"^https?://")
     """The Temporal UI's origin, allowed by the codec server's CORS policy."""
-    codec_trust_ui_origin: bool = False
-    """Dev only: accept decode requests from the UI origin without a token (the dev UI
-    has no login to forward one). Never in production."""
     metrics_host: str = Field(default="127.0.0.1", min_length=1)
     """Where the metrics ports listen (0.0.0.0 in a container)."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -111,10 +114,10 @@ ENV_NAMES = {
     "codec_keys": "PATHWAY_CODEC_KEYS",
     "codec_keys_file": "PATHWAY_CODEC_KEYS_FILE",
     "codec_active_key": "PATHWAY_CODEC_ACTIVE_KEY",
+    "insecure_plaintext_payloads": "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS",
     "codec_server_port": "PATHWAY_CODEC_SERVER_PORT",
     "codec_server_token": "PATHWAY_CODEC_SERVER_TOKEN",
     "codec_ui_origin": "PATHWAY_CODEC_UI_ORIGIN",
-    "codec_trust_ui_origin": "PATHWAY_CODEC_TRUST_UI_ORIGIN",
     "metrics_host": "PATHWAY_METRICS_HOST",
     "metrics_port": "PATHWAY_METRICS_PORT",
     "temporal_metrics_port": "PATHWAY_TEMPORAL_METRICS_PORT",

@@ -1,6 +1,6 @@
 """A settled plan in the few, bounded things its workflow run needs (`PlanDigest`): the
 summary answered to clients, the reminders due now, when to wake next, the search
-attribute values (coded only) and the markdown the Temporal UI shows as current details."""
+attribute values (nothing clinical) and the markdown the Temporal UI shows as current details."""
 
 from __future__ import annotations
 
@@ -34,16 +34,16 @@ def next_wake(plan: Plan) -> tuple[datetime | None, str | None]:
 
 
 def index_values(plan: Plan) -> IndexValues:
+    """What engineers find pathways by: the centre, the earliest due date of an open item,
+    how many are overdue (defaulted included), whether the pathway has ended. Nothing
+    clinical: the server keeps these in clear (docs/privacy.md)."""
     open_items = plan.open_obligations()
     overdue = [o for o in open_items if o.status in (Status.OVERDUE, Status.DEFAULTED)]
     next_due = min((o.due_on for o in open_items), default=None)
     return IndexValues(
-        stage=plan.stage.value if plan.stage else None,
-        molecule=plan.molecule,
         centre=plan.care_team.centre_id if plan.care_team else None,
         next_due_at=datetime.combine(next_due, time(0, 0), tzinfo=UTC) if next_due else None,
         overdue_count=len(overdue),
-        overdue_kinds=tuple(sorted({o.kind.value for o in overdue})),
         ended=plan.ended is not None,
     )
 

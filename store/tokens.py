@@ -4,6 +4,9 @@ A token is 256 random bits (`secrets.token_urlsafe(32)`) behind a `pw_` prefix t
 makes it recognisable in a leaked file. With that much entropy a plain sha256 is as
 good as a slow password hash: there is nothing to guess. Lookups go by the hash, so
 the token itself never reaches the database or a log.
+
+A token's name is recorded as the sender of the events it posts, so names are never
+reused, not even once a token is revoked (migration 0005): a sender names one token for ever.
 """
 
 from __future__ import annotations
@@ -68,7 +71,8 @@ class TokenStore:
         async with transaction(self._pool) as conn:
             row = await conn.fetchrow(queries.TOKENS_INSERT, name, role, token_hash(token))
         if row is None:
-            raise TokenError(f"an active token is already named {name!r}; revoke it first or choose another name")
+            raise TokenError(f"a token was already named {name!r}: names are never reused, so the sender recorded "
+                             f"with each event names one token for ever; choose another name (e.g. {name}-2)")
         return token, TokenRecord.of(row)
 
     async def revoke(self, name: str) -> TokenRecord:
@@ -85,7 +89,11 @@ class TokenStore:
 
     async def authenticate(self, token: str) -> TokenRecord | None:
         """The active token's record, or None for an unknown or revoked token."""
+        return await self.authenticate_hash(token_hash(token))
+
+    async def authenticate_hash(self, digest: str) -> TokenRecord | None:
+        """As `authenticate`, given the token's sha256 (hex)."""
         async with connection(self._pool) as conn:
-            row = await conn.fetchrow(queries.TOKENS_BY_HASH, token_hash(token))
+            row = await conn.fetchrow(queries.TOKENS_BY_HASH, digest)
         record = TokenRecord.of(row) if row is not None else None
         return record if record is not None and record.active else None

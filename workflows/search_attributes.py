@@ -1,13 +1,18 @@
-"""Search attributes of a pathway: coded values only (stage, molecule code, centre id,
-dates, counts), never free text or names, since the server stores and shows them in
-clear even when payloads are encrypted. The values come with each settle
-(`contracts.pathway.IndexValues`); a run upserts only those that changed.
+"""Search attributes of a pathway. The Temporal server stores them in clear, serves them to
+any client and shows them in the UI, even though payloads are encrypted: so they carry
+nothing that reveals a diagnosis, a treatment or a score (no stage, no molecule, not even a
+keyed hash of one: a handful of molecules, each shared by many patients, would be told
+apart by how often each hash occurs; no kinds of overdue items: a treatment validation
+names a risky therapy). What is left is what engineers find pathways by: the centre, the
+earliest due date of an open item, how many are overdue, whether the pathway has ended.
+The values come with each settle (`contracts.pathway.IndexValues`); a run upserts only
+those that changed.
 
 Ready-made queries (Temporal UI search box, or `temporal workflow list --query '…'`):
-    PathwayStage = "risk_therapy"
-    PathwayMolecule = "natalizumab" AND PathwayOverdueKinds = "treatment_validation" AND PathwayCentre = "C13"
+    PathwayCentre = "C13" AND PathwayOverdueCount > 0
     PathwayOverdueCount > 0 AND PathwayEnded = false
-    PathwayNextDueAt < "2027-01-01T00:00:00Z"
+    PathwayNextDueAt < "2027-01-01T00:00:00Z" AND PathwayEnded = false
+What is overdue, and why, is for staff: the worklist (`pathway worklist`, GET /v1/worklist).
 """
 
 from __future__ import annotations
@@ -16,17 +21,13 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAtt
 
 from contracts.pathway import IndexValues
 
-STAGE = SearchAttributeKey.for_keyword("PathwayStage")
-MOLECULE = SearchAttributeKey.for_keyword("PathwayMolecule")
 CENTRE = SearchAttributeKey.for_keyword("PathwayCentre")
 NEXT_DUE_AT = SearchAttributeKey.for_datetime("PathwayNextDueAt")
 OVERDUE_COUNT = SearchAttributeKey.for_int("PathwayOverdueCount")
-OVERDUE_KINDS = SearchAttributeKey.for_keyword_list("PathwayOverdueKinds")
 ENDED = SearchAttributeKey.for_bool("PathwayEnded")
 
-ALL: tuple[SearchAttributeKey, ...] = (STAGE, MOLECULE, CENTRE, NEXT_DUE_AT, OVERDUE_COUNT, OVERDUE_KINDS, ENDED)
-_KEY_BY_FIELD = {"stage": STAGE, "molecule": MOLECULE, "centre": CENTRE, "next_due_at": NEXT_DUE_AT,
-                 "overdue_count": OVERDUE_COUNT, "overdue_kinds": OVERDUE_KINDS, "ended": ENDED}
+ALL: tuple[SearchAttributeKey, ...] = (CENTRE, NEXT_DUE_AT, OVERDUE_COUNT, ENDED)
+_KEY_BY_FIELD = {"centre": CENTRE, "next_due_at": NEXT_DUE_AT, "overdue_count": OVERDUE_COUNT, "ended": ENDED}
 
 _TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "INT": "Int", "KEYWORD_LIST": "KeywordList", "BOOL": "Bool"}
 
@@ -46,8 +47,5 @@ def changes(values: IndexValues, previous: IndexValues | None) -> list[SearchAtt
         value = getattr(values, field)
         if previous is not None and getattr(previous, field) == value:
             continue
-        if value is None or value == ():
-            updates.append(key.value_unset())
-        else:
-            updates.append(key.value_set(list(value) if isinstance(value, tuple) else value))
+        updates.append(key.value_unset() if value is None else key.value_set(value))
     return updates

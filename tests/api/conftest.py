@@ -21,6 +21,7 @@ from domain.planner import local_date
 from pathway_runtime.config import AppConfig
 from pathway_runtime.http_server import serving as serve_in_process
 from store.tokens import TokenStore
+from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.conftest import database, env, pathway_worker, patient_ref, pool  # noqa: F401
 from tests.support.waiting import eventually
 
@@ -63,7 +64,7 @@ def config_for(running, **overrides: Any) -> AppConfig:
     sets `reminder_quiet_seconds`."""
     settings = {"api_temporal_timeout_s": 20.0, "reminder_quiet_seconds": 0.0, **overrides}
     return AppConfig(temporal_address=running.client.service_client.config.target_host,
-                     task_queue=running.task_queue, **settings)
+                     task_queue=running.task_queue, codec_keys=TEST_CODEC_KEYS, **settings)
 
 
 @asynccontextmanager

@@ -14,6 +14,7 @@ from store.db import create_pool
 from store.event_store import EventStore
 from store.runtime_processes import RuntimeProcesses
 from tests.api.conftest import bearer, config_for, event, serving
+from tests.cli_support import TEST_CODEC_KEYS
 from tests.pg_support import fresh_database
 
 UNREACHABLE = "127.0.0.1:9"  # discard port: nothing listens there
@@ -66,7 +67,7 @@ async def test_without_postgresql_readyz_and_every_v1_call_answer_503_with_retry
 
 
 async def test_without_temporal_readyz_is_503_but_plans_are_read_from_the_store(pathway_worker, pool):
-    client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE))
+    client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE, codec_keys=TEST_CODEC_KEYS))
     app = create_app(config_for(pathway_worker), client=client, pool=pool)
     _, staff = await bearer(pool, "staff")
     _, integration = await bearer(pool, "integration")
@@ -86,7 +87,7 @@ async def test_without_temporal_readyz_is_503_but_plans_are_read_from_the_store(
 
 async def test_without_temporal_posted_events_are_stored_and_answered_202_with_the_plan_to_follow(pathway_worker,
                                                                                                  pool):
-    client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE))
+    client = await connect_lazily(AppConfig(temporal_address=UNREACHABLE, codec_keys=TEST_CODEC_KEYS))
     app = create_app(config_for(pathway_worker), client=client, pool=pool)
     _, integration = await bearer(pool, "integration")
     refs = [f"T-{uuid.uuid4().hex[:8]}" for _ in range(2)]

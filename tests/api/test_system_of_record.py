@@ -26,6 +26,7 @@ from store.event_store import EventStore
 from store.reminder_log import ReminderLog
 from tests.api.conftest import Api, api_on, config_for, event, serving, today
 from tests.api.test_readiness import UNREACHABLE
+from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration import runs
 from tests.support.waiting import eventually
 
@@ -284,7 +285,7 @@ async def test_case_9_an_id_is_taken_only_by_what_was_stored(api: Api, pathway_w
     assert (refused.status_code, corrected.status_code) == (503, 201)
 
     other = event(patient_ref, "edss_recorded", score=7.0)
-    unreachable = await connect_lazily(AppConfig(temporal_address=UNREACHABLE))
+    unreachable = await connect_lazily(AppConfig(temporal_address=UNREACHABLE, codec_keys=TEST_CODEC_KEYS))
     without_temporal = create_app(config_for(pathway_worker), client=unreachable, pool=pool)
     async with serving(without_temporal) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         pending = await http.post("/v1/events", json=other, headers=api.integration)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import stat
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -31,6 +33,21 @@ async def test_each_message_is_written_to_the_maildir(tmp_path: Path) -> None:
 
     stored = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(maildir.glob("*.eml"))]
     assert [m["X-Pathway-Reminder-Id"] for m in stored] == ["first", "second"]
+
+
+async def test_e_mail_files_are_readable_by_their_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    maildir = tmp_path / "mail"
+    maildir.mkdir(mode=0o755)
+    previous = os.umask(0o022)
+    try:
+        async with MailCatcher(maildir=maildir) as catcher:
+            channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=catcher.port, sender="pathway@crc.example"))
+            await channel.send(reminder(), ["a@chu.example"])
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE(maildir.stat().st_mode) == 0o700
+    assert [stat.S_IMODE(p.stat().st_mode) for p in maildir.iterdir()] == [0o600]
 
 
 async def test_a_restarted_catcher_keeps_numbering_after_the_files_already_there(tmp_path: Path) -> None:

@@ -43,11 +43,11 @@ OPTIONAL = {
     "PATHWAY_RECONCILE_EVERY_MINUTES": "the reconcile schedule's interval; the default (5 min) is documented",
     "PATHWAY_RULESET": "the deployment's default ruleset; unset, the shipped rulesets/crc-sep-marseille.yaml",
     "PATHWAY_CENTRE_RULESETS": "centres with their own ruleset file; unset, every centre runs the default",
-    "PATHWAY_CODEC_TRUST_UI_ORIGIN": "development only (decoding without a token); must stay unset here",
+    "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS": "tests only (payloads in clear); must stay unset here",
     "PATHWAY_CODEC_KEYS_FILE": "read only when PATHWAY_CODEC_KEYS is unset (`pathway dev` writes that file); "
                                "the stack gives the keys themselves",
 }
-DEV_ONLY = ("PATHWAY_CODEC_TRUST_UI_ORIGIN",)
+DEV_ONLY = ("PATHWAY_INSECURE_PLAINTEXT_PAYLOADS",)
 
 
 def service(name: str) -> dict:

@@ -4,8 +4,10 @@ plan out, and Ctrl-C stops everything."""
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import urllib.request
+from pathlib import Path
 
 from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
@@ -16,6 +18,21 @@ def worklist(centre: str, env: dict[str, str]) -> list[dict]:
     result = run_cli("worklist", "--centre", centre, "--json", env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def owner_only(data_dir: Path) -> dict[str, str]:
+    """What of the data directory others may read or enter (empty: nothing). As root the
+    directory itself lets the embedded PostgreSQL's `pgserver` group traverse it (0710)."""
+    directory = stat.S_IMODE(data_dir.stat().st_mode)
+    loose = {} if directory in (0o700, 0o710) else {".": oct(directory)}
+    for name in ("api-tokens", "codec-keys", "stack.env", "temporal.db", "temporal.log"):
+        mode = stat.S_IMODE((data_dir / name).stat().st_mode)
+        if mode & 0o077:
+            loose[name] = oct(mode)
+    postgres = stat.S_IMODE((data_dir / "postgres").stat().st_mode)
+    if postgres != 0o700:
+        loose["postgres"] = oct(postgres)
+    return loose
 
 
 def rules_of(rows: list[dict]) -> set[tuple[str, str]]:
@@ -36,6 +53,7 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         plan = json.loads(run_cli("plan", "DEMO-0001", "--json", env=variables).stdout)
         assert plan["molecule"] == "natalizumab" and plan["stage"] == "risk_therapy"
         assert (tmp_path / "data" / "temporal.db").exists()
+        assert owner_only(tmp_path / "data") == {}
 
         # The read model is written by the pathway's settle: poll.
         expected = {("DEMO-0001", "R15"), ("DEMO-0001", "R18")}
@@ -46,6 +64,7 @@ def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
         output = stack.stop()
     assert stack.process.returncode == 0
     assert "Stopped." in output
+    assert "dev only: decodes without a token for requests from" in stack.printed
     assert not (tmp_path / "data" / "stack.env").exists(), "the stack file goes with the stack"
     server = ["pgrep", "-f", "--", f"--port {stack.temporal_port} "]
     assert subprocess.run(server, capture_output=True).returncode == 1, "server left running"

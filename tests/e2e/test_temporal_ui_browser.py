@@ -37,7 +37,7 @@ def test_an_engineer_finds_a_pathway_by_search_attribute_and_reads_its_decoded_h
     stack = start_dev(tmp_path / "data")
     try:
         assert run_cli("submit", str(EXAMPLES / "natalizumab-patient.json"), env=stack.cli_env).returncode == 0
-        query = 'PathwayStage="risk_therapy" AND PathwayMolecule="natalizumab"'
+        query = 'PathwayCentre="C13" AND PathwayEnded=false'
         eventually_blocking(lambda: json.loads(run_cli("plan", "DEMO-0001", "--json", env=stack.cli_env).stdout or "null"),
                             interval_s=0.2, what="the plan of DEMO-0001")
 

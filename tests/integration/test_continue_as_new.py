@@ -13,13 +13,14 @@ import asyncio
 import json
 
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from codec.aes import data_converter, parse_keys
 from contracts.pathway import workflow_id_for
 from domain.calendar import add_days
 from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.event_store import EventStore
+from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
 from tests.support.waiting import eventually
 from workflows import search_attributes
@@ -32,7 +33,7 @@ async def env():
         dev_server_existing_path=find_temporal_binary(),
         dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless",
                                "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)),
         search_attributes=search_attributes.ALL,
     )
     async with environment:
@@ -90,6 +91,7 @@ async def _continue_as_new_inputs(s: Scenario) -> list[str]:
         history = await s.client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
         for event in history.events:
             if event.HasField("workflow_execution_continued_as_new_event_attributes"):
-                payloads = event.workflow_execution_continued_as_new_event_attributes.input.payloads
+                sealed = event.workflow_execution_continued_as_new_event_attributes.input.payloads
+                payloads = await s.client.data_converter.payload_codec.open_all(sealed)
                 inputs += [json.dumps(json.loads(p.data)) for p in payloads]
     return inputs

@@ -16,20 +16,23 @@ async def found(client, query: str) -> list:
     return [w async for w in client.list_workflows(query)]
 
 
-async def test_overdue_natalizumab_validations_of_a_centre_are_found_by_search_attributes(env, pathway_worker, patient_ref):
+async def test_overdue_pathways_of_a_centre_are_found_by_search_attributes_that_say_nothing_clinical(
+        env, pathway_worker, patient_ref):
     s = Scenario(env, pathway_worker, patient_ref)
     t0 = await s.today()
     await s.record_all(START)
     await s.advance_to(add_days(t0, 2))
-    query = (f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "risk_therapy" AND PathwayMolecule = "natalizumab"'
-             ' AND PathwayCentre = "C13" AND PathwayOverdueKinds = "treatment_validation" AND PathwayOverdueCount = 3'
-             ' AND PathwayEnded = false')
+    query = (f'WorkflowId = "patient-{patient_ref}" AND PathwayCentre = "C13" AND PathwayOverdueCount = 3'
+             f' AND PathwayEnded = false AND PathwayNextDueAt < "{add_days(t0, 1).isoformat()}T00:00:00Z"')
 
     # Visibility lags the upsert of search attributes.
     matches = await eventually(lambda: found(s.client, query), what=f"a pathway found by {query}")
 
     assert [w.id for w in matches] == [f"patient-{patient_ref}"]
-    assert await found(s.client, f'WorkflowId = "patient-{patient_ref}" AND PathwayStage = "first_line"') == []
+    assert await found(s.client, f'WorkflowId = "patient-{patient_ref}" AND PathwayCentre = "C14"') == []
+    shown = {pair.key.name: pair.value for pair in matches[0].typed_search_attributes if pair.key.name != "BuildIds"}
+    assert set(shown) == {"PathwayCentre", "PathwayNextDueAt", "PathwayOverdueCount", "PathwayEnded"}
+    assert "natalizumab" not in str(shown) and "risk_therapy" not in str(shown)
 
 
 async def test_a_pathway_reads_as_a_story_in_the_ui(env, pathway_worker, patient_ref):

@@ -4,16 +4,17 @@ history (the settle local activity's results), so replay never reads the event s
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from codec.aes import data_converter, parse_keys
+from codec.aes import AesGcmCodec, data_converter, parse_keys
 from domain.events import parse_event
 from domain.planner import compute_plan
 from domain.ruleset import Ruleset
@@ -32,19 +33,23 @@ def load(path: Path) -> WorkflowHistory:
 
 
 async def replay(history: WorkflowHistory) -> None:
-    # The production converter: encrypted payloads decrypt, older plain ones pass through.
+    # The production converter: encrypted payloads decrypt; a plain one would be refused.
     replayer = Replayer(workflows=[PatientPathwayWorkflow, ReconcileWorkflow],
                         data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
     await replayer.replay_workflow(history)
 
 
+CODEC = AesGcmCodec(parse_keys(TEST_CODEC_KEYS, None))
+
+
 def recorded_digests(path: Path) -> list[dict]:
-    """The results of the settle local activity, as recorded in the history."""
+    """The results of the settle local activity, as recorded in the history (decrypted)."""
     digests = []
     for event in json.loads(path.read_text())["events"]:
         marker = event.get("markerRecordedEventAttributes")
         if marker and "result" in marker.get("details", {}):
-            digests += [json.loads(base64.b64decode(p["data"])) for p in marker["details"]["result"]["payloads"]]
+            sealed = [json_format.ParseDict(p, Payload()) for p in marker["details"]["result"]["payloads"]]
+            digests += [json.loads(CODEC.open(p).data) for p in sealed]
     return digests
 
 

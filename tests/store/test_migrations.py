@@ -2,6 +2,7 @@ import asyncio
 import hashlib
 import shutil
 
+import asyncpg
 import pytest
 
 from store.db import StoreError, create_pool
@@ -88,3 +89,24 @@ def test_a_misnamed_migration_file_is_refused(tmp_path):
 
     with pytest.raises(StoreError, match="1_initial.sql"):
         load_migrations(tmp_path)
+
+
+async def test_token_names_reused_before_0005_are_told_apart_and_never_given_again(empty_pool, tmp_path):
+    for path in MIGRATIONS_DIR.glob("000[1-4]_*.sql"):
+        shutil.copy(path, tmp_path)
+    await apply_migrations(empty_pool, tmp_path)
+    await empty_pool.execute(
+        "INSERT INTO api_tokens (name, role, token_sha256, revoked_at) VALUES ('lab-1', 'integration', 'a', now()), "
+        "('lab-1', 'integration', 'b', now()), ('lab-1', 'integration', 'c', NULL), ('x' || repeat('y', 63), "
+        "'staff', 'd', now()), ('x' || repeat('y', 63), 'staff', 'e', NULL)")
+
+    shutil.copy(next(MIGRATIONS_DIR.glob("0005_*.sql")), tmp_path)  # later migrations are not this test's
+    assert await apply_migrations(empty_pool, tmp_path) == ["0005_token_names_never_reused"]
+
+    rows = await empty_pool.fetch("SELECT token_id, name, token_sha256 FROM api_tokens ORDER BY token_id")
+    names = {r["token_sha256"]: r["name"] for r in rows}
+    ids = {r["token_sha256"]: r["token_id"] for r in rows}
+    assert (names["a"], names["b"], names["c"]) == (f"lab-1-r{ids['a']}", f"lab-1-r{ids['b']}", "lab-1")
+    assert names["e"] == "x" + "y" * 63 and len(names["d"]) == 64 and names["d"].endswith(f"-r{ids['d']}")
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await empty_pool.execute("INSERT INTO api_tokens (name, role, token_sha256) VALUES ('lab-1', 'staff', 'f')")
