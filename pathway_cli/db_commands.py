@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from domain.plan import Status
+from pathway_cli.inputs import calendar_date
+from pathway_cli.reach import Unreachable, temporal_client
 from pathway_cli.render import table
 from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
@@ -35,8 +37,8 @@ def add_parsers(commands) -> None:
     worklist.add_argument("--status", action="append", choices=[s.value for s in Status],
                           help="repeatable; default the open ones; overdue includes defaulted (as the API)")
     worklist.add_argument("--kind")
-    worklist.add_argument("--due-before", type=date.fromisoformat)
-    worklist.add_argument("--due-after", type=date.fromisoformat)
+    worklist.add_argument("--due-before", type=calendar_date, help="due on or before this date (YYYY-MM-DD)")
+    worklist.add_argument("--due-after", type=calendar_date, help="due on or after this date (YYYY-MM-DD)")
     worklist.add_argument("--limit", type=int, default=100)
     worklist.add_argument("--offset", type=int, default=0)
     worklist.add_argument("--json", action="store_true")
@@ -80,15 +82,14 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
 async def _redeliver(config: AppConfig, pool) -> None:
     """Reminders that waited for an address go out now (else at the next reconcile)."""
     from pathway_runtime.bootstrap import handoff_for
-    from pathway_runtime.temporal import connect_temporal
     from service.reconcile import redeliver
 
     reminders = ReminderLog(pool)
     if not await reminders.undelivered_patients():
         return
     try:
-        client = await connect_temporal(config)
-    except RuntimeError:
+        client = await temporal_client(config)
+    except Unreachable:
         print("reminders waiting for an address: Temporal cannot be reached now; the next reconcile sends them")
         return
     synced, pending = await redeliver(handoff_for(config, client, pool), EventStore(pool), reminders)

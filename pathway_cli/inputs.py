@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 from collections import defaultdict
 from datetime import date
 
@@ -19,6 +21,16 @@ class InvalidInput(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+def calendar_date(text: str) -> date:
+    """An argparse type: a calendar date written YYYY-MM-DD, refused in the user's words."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a calendar date; write it YYYY-MM-DD, e.g. 2027-03-01")
 
 
 def parse_events_text(text: str, today: date) -> list[ClinicalEvent]:

@@ -18,11 +18,11 @@ from contracts.pathway import ReconcileReport
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
 from domain.settings import DEFAULT_SETTINGS
-from pathway_cli.inputs import InvalidInput, parse_events_text
+from pathway_cli.inputs import InvalidInput, calendar_date, parse_events_text
+from pathway_cli.reach import temporal_client
 from pathway_cli.render import render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
-from pathway_runtime.temporal import connect_temporal
 from service.handoff import utc_now
 from service.intake import record
 from service.plans import current_plan
@@ -35,10 +35,6 @@ COMMANDS = {"submit", "plan", "sent", "rebuild", "reconcile"}
 EXIT_REFUSED = 2
 
 
-class Unreachable(Exception):
-    """Temporal or PostgreSQL cannot be reached: nothing was done."""
-
-
 def add_parsers(commands) -> None:
     submit = commands.add_parser("submit", help="record clinical events (JSON: one event, a list, or {\"events\": [...]})")
     submit.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")
@@ -46,7 +42,7 @@ def add_parsers(commands) -> None:
 
     plan = commands.add_parser("plan", help="a patient's care plan, from the event store")
     plan.add_argument("patient_ref")
-    plan.add_argument("--as-of", type=date.fromisoformat, help="the plan on that date (YYYY-MM-DD); default today")
+    plan.add_argument("--as-of", type=calendar_date, help="the plan on that date (YYYY-MM-DD); default today")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     sent = commands.add_parser("sent", help="reminders sent to staff for a patient (the reminder log)")
@@ -77,7 +73,7 @@ async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
             return await _plan(wired, args)
         if args.command == "sent":
             return await _sent(wired, args)
-        client = await _connect(config)
+        client = await temporal_client(config)
         if args.command == "submit":
             return await _submit(config, client, wired, events, args.json)
         handoff = handoff_for(config, client, wired.pool)
@@ -160,9 +156,3 @@ def _check_patient_ref(patient_ref: str) -> None:
         raise InvalidInput([f"patient_ref {patient_ref!r} does not match {PATIENT_REF_PATTERN}"])
 
 
-async def _connect(config: AppConfig):
-    try:
-        return await connect_temporal(config)
-    except RuntimeError as error:
-        raise Unreachable(f"cannot reach Temporal at {config.temporal_address}; is `pathway dev` running? "
-                          f"({str(error).splitlines()[0][:120]})") from None
