@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from domain.plan import Status
 from pathway_cli.inputs import calendar_date
 from pathway_cli.reach import Unreachable, temporal_client
-from pathway_cli.render import table
+from pathway_cli.render import centre_time, table
 from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
 from store.directory import Directory
@@ -72,7 +72,7 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
         elif args.command == "reminders":
             rows = [r.model_dump(mode="json") if hasattr(r, "model_dump") else vars(r)
                     for r in await ReminderLog(pool).history(args.patient_ref)]
-            _print_rows(rows, args.json, ["scheduled_at", "rule", "kind", "step", "channel", "status", "attempts",
+            _print_rows(rows, args.json, ["scheduled_at", "sent_at", "rule", "kind", "step", "channel", "status", "attempts",
                                           "last_error", "reminder_id"])
     finally:
         await pool.close()
@@ -98,6 +98,8 @@ async def _redeliver(config: AppConfig, pool) -> None:
 
 
 def _print_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    """Instants in the centre's time zone (as plans show them), dates as they are."""
+    rows = [{k: centre_time(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows]
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return

@@ -9,10 +9,8 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-
-from pydantic import TypeAdapter
 
 from contracts.pathway import ReconcileReport
 from domain.errors import EventRefused, PathwayEnded
@@ -20,7 +18,7 @@ from domain.events import PATIENT_REF_PATTERN
 from domain.settings import DEFAULT_SETTINGS
 from pathway_cli.inputs import InvalidInput, calendar_date, parse_events_text
 from pathway_cli.reach import temporal_client
-from pathway_cli.render import render_plan, render_reminders, render_summary
+from pathway_cli.render import centre_time, render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
 from service.handoff import utc_now
@@ -43,7 +41,8 @@ def add_parsers(commands) -> None:
     plan = commands.add_parser("plan", help="a patient's care plan, from the event store")
     plan.add_argument("patient_ref")
     plan.add_argument("--as-of", type=calendar_date, help="the plan on that date (YYYY-MM-DD); default today")
-    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--all", action="store_true", help="also the closed obligations (satisfied, cancelled)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON (every obligation)")
 
     sent = commands.add_parser("sent", help="reminders sent to staff for a patient (the reminder log)")
     sent.add_argument("patient_ref")
@@ -113,14 +112,14 @@ async def _plan(wired: Services, args) -> int:
     plan = await current_plan(wired.settlement, DEFAULT_SETTINGS, utc_now, args.patient_ref, args.as_of)
     if plan is None:
         raise LookupError(f"no stored event for patient {args.patient_ref}")
-    print(plan.model_dump_json(indent=2) if args.json else render_plan(plan))
+    print(plan.model_dump_json(indent=2) if args.json else render_plan(plan, show_closed=args.all))
     return 0
 
 
 async def _sent(wired: Services, args) -> int:
     rows = [r for r in await wired.reminders.history(args.patient_ref) if r.status == "sent"]
-    print(TypeAdapter(list).dump_json([vars(r) for r in rows], indent=2).decode() if args.json
-          else render_reminders(rows))
+    print(json.dumps([{k: centre_time(v) if isinstance(v, datetime) else v for k, v in vars(r).items()}
+                      for r in rows], indent=2, default=str) if args.json else render_reminders(rows))
     return 0
 
 

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cli_support import PATHWAY, free_port
+from pathway_runtime.ports import free_port
+from tests.support.cli import PATHWAY
 
 
 @dataclass

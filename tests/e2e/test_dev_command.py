@@ -7,8 +7,8 @@ import json
 import subprocess
 import urllib.request
 
-from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually_blocking
 
 

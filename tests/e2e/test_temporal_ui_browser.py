@@ -11,8 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually_blocking
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,16 +18,14 @@ import sys
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from domain.calendar import add_days, add_months
-from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.db import create_pool
 from store.event_store import EventStore
 from tests.integration.scenario import Scenario
 from tests.integration.stack import recording_stack
-from tests.pg_support import fresh_database
-from workflows import search_attributes
+from tests.support.postgres import fresh_database
+from tests.support.temporal import time_skipping_environment
 
 PATIENT = "REPLAY-NATALIZUMAB-1"
 
@@ -37,11 +35,7 @@ def events_file(history: Path) -> Path:
 
 
 async def record(out: Path) -> None:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=find_temporal_binary(),
-        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"], data_converter=pydantic_data_converter,
-        search_attributes=search_attributes.ALL,
-    )
+    env = await time_skipping_environment(converter=pydantic_data_converter)
     async with env, fresh_database() as dsn:
         pool = await create_pool(dsn)
         async with recording_stack(env.client, pool) as running:

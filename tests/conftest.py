@@ -1,0 +1,29 @@
+"""Root of the test tree: what every suite shares. Fixtures of the real stack (Temporal dev
+server, PostgreSQL, a worker, the API over HTTP) come from `tests/support` as plugins, so no
+conftest imports another; helpers are plain modules of `tests/support`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.logs import route_structlog_to_logging
+
+pytest_plugins = ["tests.support.stack_fixtures", "tests.support.api"]
+
+TESTS = Path(__file__).resolve().parent
+NEEDS_TEMPORAL = ("integration", "api", "faults", "e2e", "bench")
+"""Suites whose tests start or use a real Temporal dev server: marked `integration`, so that
+`pytest -m "not integration"` runs the rest (unit, store, delivery, replay, deploy)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    route_structlog_to_logging()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(TESTS) and path.relative_to(TESTS).parts[0] in NEEDS_TEMPORAL:
+            item.add_marker(pytest.mark.integration)
