@@ -1,6 +1,6 @@
 """`pathway`: the engineers' command line.
 
-    pathway dev                      Temporal dev server + worker, UI address printed
+    pathway dev [--reset]            the local stack (PostgreSQL, Temporal, API, worker); --reset wipes it first
     pathway submit events.json       record events (a file, or - for stdin): store, then the pathway
     pathway plan P-0001 [--json]     a patient's plan, from the event store
     pathway sent P-0001              reminders sent for a patient (the reminder log)
@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--codec-port", default=8081, type=int, help="codec server port (default 8081)")
     dev.add_argument("--api-port", default=8000, type=int, help="HTTP API port (default 8000)")
     dev.add_argument("--directory", type=Path, help="load this staff directory (JSON/CSV) at start")
+    dev.add_argument("--reset", action="store_true",
+                     help="wipe the data directory first (events, pathways, reminders, tokens, keys, e-mails), "
+                          "then start afresh")
 
     pathway_commands.add_parsers(commands)
     commands.add_parser("rules", help="print the rules table (R1-R20, molecules, tracks)")
@@ -114,7 +117,7 @@ def run(argv: list[str]) -> int:
 
         ports = DevPorts(temporal=args.port, ui=args.ui_port, smtp=args.smtp_port, codec=args.codec_port,
                          api=args.api_port)
-        return main_dev(config, args.data_dir, ports, args.directory)
+        return main_dev(config, args.data_dir, ports, args.directory, wipe=args.reset)
     if args.command == "worker":
         import worker
 
