@@ -22,10 +22,27 @@ def rules_of(rows: list[dict]) -> set[tuple[str, str]]:
     return {(row["patient_ref"], row["rule"]) for row in rows}
 
 
+def summary_is_the_last_thing_before_running(printed: str) -> list[str]:
+    """The lines printed from the first address to "Worker running": nothing else among them."""
+    lines = printed.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("PostgreSQL:"))
+    return lines[first:]
+
+
 def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
     stack = start_dev(tmp_path / "data")
     try:
         assert f"{stack.ui}/" in stack.printed
+        # Quiet start: no library's INFO (the embedded PostgreSQL's command lines, initdb's output,
+        # uvicorn's banner), then the addresses, what to try, and "running" last.
+        lines = stack.printed.splitlines()
+        assert lines[0].startswith("pathway dev: starting the local stack in ")
+        assert not any(noise in stack.printed for noise in ("Running commandline", "initdb", "pixeltable",
+                                                              "Press CTRL+C", "Uvicorn running", '"level"'))
+        summary = summary_is_the_last_thing_before_running(stack.printed)
+        assert f"TEMPORAL_ADDRESS=127.0.0.1:{stack.temporal_port}" in "\n".join(summary)
+        assert any(line.strip().startswith("DATABASE_URL=postgresql://") for line in summary)
+        assert "  pathway plan DEMO-0001" in summary and summary[-1] == "Worker running. Ctrl-C stops everything."
         with urllib.request.urlopen(f"{stack.ui}/", timeout=10) as ui:
             assert ui.status == 200
 
