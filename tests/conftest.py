@@ -13,9 +13,8 @@ from tests.support.logs import route_structlog_to_logging
 pytest_plugins = ["tests.support.stack_fixtures", "tests.support.api"]
 
 TESTS = Path(__file__).resolve().parent
-NEEDS_TEMPORAL = ("integration", "api", "faults", "e2e", "bench")
-"""Suites whose tests start or use a real Temporal dev server: marked `integration`, so that
-`pytest -m "not integration"` runs the rest (unit, store, delivery, replay, deploy)."""
+STARTS_SERVERS = ("faults", "e2e", "bench")
+"""Suites whose tests start their own Temporal dev server (beside those using the `env` fixture)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,7 +22,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `integration` every test that needs the real Temporal dev server: those using the
+    `env` fixture (directly or through another fixture) and the suites that start their own, so
+    that `pytest -m "not integration"` runs the rest (unit, store, delivery, replay, deploy, ...)."""
     for item in items:
         path = Path(str(item.path)).resolve()
-        if path.is_relative_to(TESTS) and path.relative_to(TESTS).parts[0] in NEEDS_TEMPORAL:
+        suite = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+        if "env" in getattr(item, "fixturenames", ()) or suite in STARTS_SERVERS:
             item.add_marker(pytest.mark.integration)
