@@ -104,12 +104,12 @@ def request_examples() -> dict[str, dict[str, Any]]:
     examples: dict[str, dict[str, Any]] = {}
     for model in event_models():
         value = model.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
-        examples[_type_of(model)] = {"summary": f"{_type_of(model)}: {_first_sentence(model)}",
+        examples[_type_of(model)] = {"summary": _type_of(model), "description": _first_sentence(model),
                                      "value": _ordered(value)}
     batch = [_ordered({**examples[t]["value"], "event_id": f"lab-2026-00012{i}"})
              for i, t in enumerate(("diagnosis_recorded", "care_team_assigned", "treatment_started"), 1)]
-    examples["batch"] = {"summary": "A batch: {\"events\": [...]}, up to 1,000 events of one or many patients",
-                         "value": {"events": batch}}
+    examples["batch"] = {"summary": "a batch", "description": f"{{\"events\": [...]}}: up to {MAX_BATCH:,} events "
+                         "of one or many patients", "value": {"events": batch}}
     return examples
 
 
