@@ -9,10 +9,12 @@ from fastapi import Path, Request
 
 from api.problems import ApiProblem, FieldError
 from domain.events import PATIENT_REF_PATTERN
+from domain.field_messages import ISO_DATE_PATTERN
+
+__all__ = ["DATE_DOC", "ISO_DATE_PATTERN", "PatientRefPath", "no_unknown_query", "to_date"]
 
 PatientRefPath = Annotated[str, Path(pattern=PATIENT_REF_PATTERN, description="The patient's pseudonymous id")]
 
-ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATE_DOC = {"format": "date"}
 
 
@@ -24,7 +26,7 @@ def to_date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ApiProblem(422, "invalid-parameters", "Invalid parameters", "a query parameter is malformed",
-                         [FieldError(field=name, message=f"{value!r} is not a calendar date (YYYY-MM-DD)")]) from None
+                         [FieldError(field=name, message=f"{value!r} is not a calendar date; write it YYYY-MM-DD, e.g. 2027-03-01")]) from None
 
 
 async def no_unknown_query(request: Request) -> None:

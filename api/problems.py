@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.field_messages import user_message
 from store.db import DatabaseUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -89,7 +90,7 @@ async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
     errors = [FieldError(field=".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-                         message=e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+                         message=user_message(e)) for e in error.errors()]
     problem = Problem(type=TYPE_PREFIX + "invalid-parameters", title="Invalid parameters", status=422,
                       detail="a path or query parameter is missing or malformed", errors=errors)
     return problem_response(problem)

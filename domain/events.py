@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from domain.errors import EventRefused
+from domain.field_messages import user_message
 from domain.ruleset import MOLECULE_BY_CODE, known_molecule_codes
 
 PATIENT_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -356,7 +357,7 @@ def describe_errors(error: ValidationError) -> list[dict[str, str]]:
         location = [str(part) for part in item["loc"]]
         if location and location[0] in EVENT_TYPES:
             location = location[1:]
-        message = item["msg"].removeprefix("Value error, ")
+        message = user_message(item)
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             location = ["type"]
             message = f"missing or unknown event type; expected one of: {', '.join(EVENT_TYPES)}"

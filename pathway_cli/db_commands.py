@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from domain.plan import Status
-from pathway_cli.inputs import calendar_date
+from pathway_cli.inputs import calendar_date, whole_number
 from pathway_cli.reach import Unreachable, temporal_client
 from pathway_cli.render import centre_time, table
 from pathway_runtime.config import AppConfig, ConfigError
@@ -39,8 +39,8 @@ def add_parsers(commands) -> None:
     worklist.add_argument("--kind")
     worklist.add_argument("--due-before", type=calendar_date, help="due on or before this date (YYYY-MM-DD)")
     worklist.add_argument("--due-after", type=calendar_date, help="due on or after this date (YYYY-MM-DD)")
-    worklist.add_argument("--limit", type=int, default=100)
-    worklist.add_argument("--offset", type=int, default=0)
+    worklist.add_argument("--limit", type=whole_number, default=100, help="rows at most (default 100)")
+    worklist.add_argument("--offset", type=whole_number, default=0, help="rows to skip (default 0)")
     worklist.add_argument("--json", action="store_true")
 
     reminders = commands.add_parser("reminders", help="a patient's reminder history (delivery status per channel)")

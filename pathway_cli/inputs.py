@@ -33,6 +33,13 @@ def calendar_date(text: str) -> date:
     raise argparse.ArgumentTypeError(f"{text!r} is not a calendar date; write it YYYY-MM-DD, e.g. 2027-03-01")
 
 
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0, 1, 2, …)")
+    return int(text)
+
+
 def parse_events_text(text: str, today: date) -> list[ClinicalEvent]:
     """One event object, a list of them, or {"events": [...]}; all or nothing."""
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from contracts.pathway import ReconcileReport
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
+from domain.field_messages import REFERENCE_RULE
 from domain.settings import DEFAULT_SETTINGS
 from pathway_cli.inputs import InvalidInput, calendar_date, parse_events_text
 from pathway_cli.reach import temporal_client
@@ -152,6 +153,6 @@ def _check_patient_ref(patient_ref: str) -> None:
     import re
 
     if not re.match(PATIENT_REF_PATTERN, patient_ref):
-        raise InvalidInput([f"patient_ref {patient_ref!r} does not match {PATIENT_REF_PATTERN}"])
+        raise InvalidInput([f"patient_ref {patient_ref!r} must be {REFERENCE_RULE} (a pseudonymous reference)"])
 
 
