@@ -1,6 +1,6 @@
 """The Temporal Web UI of the `pathway dev` stack in a real headless Chromium (Debian's,
 driven by Playwright): a pathway found by a search-attribute query, its history decoded
-through the codec server. Saves the screenshot the README shows."""
+through the codec server. Saves the screenshots docs/architecture.md shows."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ overdue escalation) on a throw-away dev server and PostgreSQL, and writes the hi
 JSON, with the patient's stored events beside it (`NAME.events.json`: a run holds none).
 Histories are recorded once and kept: they stand for pathways already running when the
 code or the rules change. Until the first release the workflow may change freely: record
-them again (README, "Versioning").
+them again (docs/versioning.md).
 """
 
 from __future__ import annotations
