@@ -3,25 +3,28 @@ server and the address, exit code 3 (not 2, which means refused input), and no d
 
 from __future__ import annotations
 
+import json
 import re
 
 from pathway_runtime.ports import free_port
-from tests.support.cli import EXAMPLES, run_cli
+from tests.support.cli import run_cli
+from tests.support.events import event_data
 
 EXIT_UNREACHABLE = 3
 NO_STACK_FILE = {"PATHWAY_STACK_ENV": "/nonexistent/stack.env"}
 
 
-def test_submit_with_temporal_unreachable_says_so_with_its_own_exit_code_and_records_nothing(database):
+def test_submit_with_temporal_unreachable_says_so_with_its_own_exit_code_and_records_nothing(database, patient_ref):
     address = f"127.0.0.1:{free_port()}"
-    result = run_cli("submit", str(EXAMPLES / "natalizumab-patient.json"),
+    event = json.dumps(event_data("edss_recorded", patient_ref=patient_ref, score=2.0))
+    result = run_cli("submit", "-", stdin=event,
                      env={**NO_STACK_FILE, "TEMPORAL_ADDRESS": address, "DATABASE_URL": database})
     assert result.returncode == EXIT_UNREACHABLE, result.stderr
     assert result.stderr.strip().splitlines() == [
         f"pathway: cannot reach Temporal at {address} (connection refused). Is `pathway dev` running? Commands run "
         "from its directory find it through .pathway/stack.env (PATHWAY_STACK_ENV names another file)."]
     assert not re.search(r"tonic|transport|Error\(", result.stderr)
-    plan = run_cli("plan", "DEMO-0001", env={**NO_STACK_FILE, "DATABASE_URL": database})
+    plan = run_cli("plan", patient_ref, env={**NO_STACK_FILE, "DATABASE_URL": database})
     assert plan.returncode == 1 and "no stored event" in plan.stderr, "nothing was recorded"
 
 
