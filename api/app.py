@@ -10,10 +10,11 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from api import routes_events, routes_health, routes_patients, routes_worklist
+from api import contract, routes_events, routes_health, routes_patients, routes_worklist
 from api.models import EventSubmission
 from api.problems import PROBLEM_JSON, install_handlers
 from api.request_log import RequestLog
@@ -24,22 +25,15 @@ from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
 
 API_VERSION = "1.0.0"
-DESCRIPTION = """\
-Keeps multiple-sclerosis patients on their CRC SEP follow-up pathway.
-
-* **Integration services** (token role `integration`) post clinical events to `POST /v1/events`.
-* **Staff tools** (token role `staff`) read plans, events, reminders and the worklist.
-
-Every `/v1` call needs `Authorization: Bearer <token>` (`pathway token create`). Errors are
-`application/problem+json` (RFC 9457) with an `errors` list naming each bad field.
-"""
 
 
 def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg.Pool | None = None) -> FastAPI:
     # One schema per model (validation mode) for requests and responses alike, so the event
     # models in the hand-added request body are the very components the responses use.
-    app = FastAPI(title="MS follow-up pathway API", version=API_VERSION, description=DESCRIPTION,
-                  lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
+    # FastAPIOffline (fastapi-offline): /docs and /redoc load Swagger UI and ReDoc from the
+    # installed package, not from a CDN that hospital networks often filter.
+    app = FastAPIOffline(title="MS follow-up pathway API", version=API_VERSION, description=contract.description(),
+                         lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
     # Each route carries its full path (/v1/...), which the request log shows as the route.
     for module in (routes_events, routes_patients, routes_worklist, routes_health):
         app.include_router(module.router)
@@ -83,9 +77,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schemas[name] = schema
         schemas["EventSubmission"] = body
         _type_is_required(schemas)
+        _onset_required_for_cis(schemas)
         _problems_as_problem_json(document)
-        post = document["paths"]["/v1/events"]["post"]["responses"]
-        post["200"]["content"] = post["201"]["content"]
+        post = document["paths"]["/v1/events"]["post"]
+        post["requestBody"]["content"]["application/json"]["examples"] = contract.request_examples()
+        post["responses"]["200"]["content"] = post["responses"]["201"]["content"]
         app.openapi_schema = document
     return app.openapi_schema
 
@@ -98,6 +94,13 @@ def _type_is_required(schemas: dict[str, Any]) -> None:
         if tag.get("const") in EVENT_TYPES:
             tag.pop("default", None)
             schema["required"] = ["type", *[r for r in schema.get("required", []) if r != "type"]]
+
+
+def _onset_required_for_cis(schemas: dict[str, Any]) -> None:
+    """The one conditional field, in JSON Schema terms too (OpenAPI 3.1): a `cis` diagnosis needs a date."""
+    schemas["DiagnosisRecorded"]["if"] = {"properties": {"diagnosis": {"const": "cis"}}, "required": ["diagnosis"]}
+    schemas["DiagnosisRecorded"]["then"] = {"properties": {"onset_on": {"type": "string", "format": "date"}},
+                                            "required": ["onset_on"]}
 
 
 def _problems_as_problem_json(document: dict[str, Any]) -> None:

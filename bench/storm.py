@@ -47,7 +47,7 @@ from domain.planner import compute_plan
 from domain.settings import PathwaySettings
 from service.intake import record_patient
 from store.directory import Directory
-from tests.cli_support import EXAMPLES
+from tests.support.cli import EXAMPLES
 
 NAME = "storm"
 PARIS = ZoneInfo("Europe/Paris")

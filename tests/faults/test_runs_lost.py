@@ -13,8 +13,8 @@ import pytest
 from contracts.pathway import workflow_id_for
 from domain.planner import compute_plan
 from store.event_store import EventStore
-from tests.api.conftest import Api, event, today
 from tests.integration import runs
+from tests.support.api import Api, event, today
 from tests.support.waiting import eventually
 
 NATALIZUMAB = {"molecule": "natalizumab"}
