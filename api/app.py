@@ -10,43 +10,41 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from api import routes_events, routes_health, routes_patients, routes_worklist
+from api import contract, routes_events, routes_health, routes_patients, routes_worklist
 from api.models import EventSubmission
 from api.problems import PROBLEM_JSON, install_handlers
 from api.request_log import RequestLog
 from api.runtime import Runtime
 from api.temporal import connect_lazily
 from domain.events import EVENT_TYPES
+from domain.ruleset import RulesetRegistry
+from pathway_runtime.bootstrap import rulesets_for
 from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.presence import announced
 from store.db import create_pool
 
 API_VERSION = "1.0.0"
-DESCRIPTION = """\
-Keeps multiple-sclerosis patients on their CRC SEP follow-up pathway.
-
-* **Integration services** (token role `integration`) post clinical events to `POST /v1/events`.
-* **Staff tools** (token role `staff`) read plans, events, reminders and the worklist.
-
-Every `/v1` call needs `Authorization: Bearer <token>` (`pathway token create`). Errors are
-`application/problem+json` (RFC 9457) with an `errors` list naming each bad field.
-"""
 
 
 def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg.Pool | None = None) -> FastAPI:
     # One schema per model (validation mode) for requests and responses alike, so the event
     # models in the hand-added request body are the very components the responses use.
-    app = FastAPI(title="MS follow-up pathway API", version=API_VERSION, description=DESCRIPTION,
-                  lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
+    # FastAPIOffline (fastapi-offline): /docs and /redoc load Swagger UI and ReDoc from the
+    # installed package, not from a CDN that hospital networks often filter.
+    rulesets = rulesets_for(config)  # a bad ruleset file stops the API here (ConfigError)
+    app = FastAPIOffline(title="MS follow-up pathway API", version=API_VERSION,
+                         description=contract.description(rulesets),
+                         lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
     # Each route carries its full path (/v1/...), which the request log shows as the route.
     for module in (routes_events, routes_patients, routes_worklist, routes_health):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(RequestLog)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, rulesets)  # type: ignore[method-assign]
     return app
 
 
@@ -70,7 +68,7 @@ def _lifespan(config: AppConfig, client: Client | None, pool: asyncpg.Pool | Non
     return lifespan
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
+def _openapi(app: FastAPI, rulesets: RulesetRegistry) -> dict[str, Any]:
     """FastAPI's document, plus the request body of POST /v1/events: the route reads the body
     itself (size cap, strict JSON, per-event errors), so its schema is added here, from the
     same domain models that validate it."""
@@ -85,9 +83,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schemas[name] = schema
         schemas["EventSubmission"] = body
         _type_is_required(schemas)
+        _onset_required_for_cis(schemas)
+        _codes_in_force(schemas, rulesets)
         _problems_as_problem_json(document)
-        post = document["paths"]["/v1/events"]["post"]["responses"]
-        post["200"]["content"] = post["201"]["content"]
+        post = document["paths"]["/v1/events"]["post"]
+        post["requestBody"]["content"]["application/json"]["examples"] = contract.request_examples()
+        post["responses"]["200"]["content"] = post["responses"]["201"]["content"]
         app.openapi_schema = document
     return app.openapi_schema
 
@@ -100,6 +101,27 @@ def _type_is_required(schemas: dict[str, Any]) -> None:
         if tag.get("const") in EVENT_TYPES:
             tag.pop("default", None)
             schema["required"] = ["type", *[r for r in schema.get("required", []) if r != "type"]]
+
+
+def _codes_in_force(schemas: dict[str, Any], rulesets: RulesetRegistry) -> None:
+    """Molecule and panel fields list the codes of the rulesets in force as `examples`, not as an
+    `enum`: a name or alias (a brand name, any case) is accepted too, and which codes a patient
+    may use depends on its centre's ruleset (the intake checks them, `domain.catalogue`)."""
+    codes = {"molecule": rulesets.molecule_codes(), "from_molecule": rulesets.molecule_codes(),
+             "to_molecule": rulesets.molecule_codes(), "panel": rulesets.panel_codes()}
+    for schema in schemas.values():
+        if schema.get("properties", {}).get("type", {}).get("const") not in EVENT_TYPES:
+            continue
+        for name, prop in schema["properties"].items():
+            if name in codes and codes[name]:
+                prop["examples"] = codes[name]
+
+
+def _onset_required_for_cis(schemas: dict[str, Any]) -> None:
+    """The one conditional field, in JSON Schema terms too (OpenAPI 3.1): a `cis` diagnosis needs a date."""
+    schemas["DiagnosisRecorded"]["if"] = {"properties": {"diagnosis": {"const": "cis"}}, "required": ["diagnosis"]}
+    schemas["DiagnosisRecorded"]["then"] = {"properties": {"onset_on": {"type": "string", "format": "date"}},
+                                            "required": ["onset_on"]}
 
 
 def _problems_as_problem_json(document: dict[str, Any]) -> None:

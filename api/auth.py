@@ -50,12 +50,16 @@ def require(role: Role):
             raise _unauthorized("the token is unknown or revoked", "invalid_token")
         structlog.contextvars.bind_contextvars(client=record.name)
         if record.role != role:
-            raise ApiProblem(403, "forbidden", "Forbidden", f"this needs a {role} token; this token's role is "
-                             f"{record.role}", headers={"WWW-Authenticate": f'Bearer realm="{REALM}", '
+            raise ApiProblem(403, "forbidden", "Forbidden", f"this needs {_article(role)} {role} token; this "
+                             f"token's role is {record.role}", headers={"WWW-Authenticate": f'Bearer realm="{REALM}", '
                                                                           'error="insufficient_scope"'})
         return record
 
     return check
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 Integration = Annotated[TokenRecord, Depends(require("integration"))]

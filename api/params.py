@@ -8,13 +8,14 @@ from typing import Annotated, get_args, get_origin
 from fastapi import Path, Request
 
 from api.problems import ApiProblem, FieldError
-from domain.calendar import iso_date
+from domain.calendar import ISO_DATE_PATTERN, iso_date
 from domain.errors import shown
 from domain.events import PATIENT_REF_PATTERN
 
+__all__ = ["DATE_DOC", "ISO_DATE_PATTERN", "PatientRefPath", "no_unknown_query", "to_date"]
+
 PatientRefPath = Annotated[str, Path(pattern=PATIENT_REF_PATTERN, description="The patient's pseudonymous id")]
 
-ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATE_DOC = {"format": "date"}
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import shown
+from domain.field_messages import user_message
 from store.db import DatabaseUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -110,7 +111,7 @@ async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
     errors = [FieldError(field=".".join(shown(p) for p in e["loc"][1:]) or shown(e["loc"][0]),
-                         message=e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+                         message=user_message(e)) for e in error.errors()]
     problem = Problem(type=TYPE_PREFIX + "invalid-parameters", title="Invalid parameters", status=422,
                       detail="a path or query parameter is missing or malformed", errors=errors)
     return problem_response(problem)

@@ -30,8 +30,9 @@ ANSWER = {"description": "The patient's plan summary (one event), or one per pat
     response_model=PlanSummary | BatchResult,
     summary="Record clinical events",
     description=(
-        "One event (the contract of PATHWAY_RULES.md, \"Events\") or `{\"events\": [...]}` with up to 1,000 "
-        "events of one or many patients. Everything is validated before anything is recorded; each patient's "
+        "One event or `{\"events\": [...]}` with up to 1,000 events of one or many patients (the event contract: "
+        "the API's description above, and one schema per event type). Everything is validated before anything "
+        "is recorded; each patient's "
         "events are stored in the event store all or nothing, then handed to the patient's pathway.\n\n"
         "* `201`: recorded, and the pathways have taken the events: the summaries are their new plans.\n"
         "* `202`: recorded (stored for good), but a pathway did not answer in time: its summary says "

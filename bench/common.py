@@ -198,7 +198,7 @@ def main(name: str, description: str, body: Callable[[argparse.Namespace], Await
         traceback.print_exception(error)
         code = 1
     finally:
-        from tests.pg_support import stop_embedded
+        from tests.support.postgres import stop_embedded
 
         stop_embedded()
         sys.stdout.flush()

@@ -31,7 +31,7 @@ from delivery.mail_catcher import MailCatcher
 from domain.planner import local_date
 from pathway_runtime.config import AppConfig
 from store.directory import Directory
-from tests.cli_support import EXAMPLES
+from tests.support.cli import EXAMPLES
 
 NAME = "onboarding"
 EVENTS_EACH = 20

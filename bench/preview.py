@@ -27,7 +27,7 @@ from rulesets import EXAMPLES, default, load
 from service.preview import PAGE, preview
 from store.db import create_pool
 from store.event_store import EventStore
-from tests.pg_support import fresh_database
+from tests.support.postgres import fresh_database
 
 NAME = "preview"
 EVENTS_EACH = 20

@@ -1,6 +1,6 @@
 """The stack a benchmark runs on, on loopback, every piece stopped when the block ends:
 PostgreSQL (a fresh migrated database: the local server, else an embedded one, see
-`tests/pg_support.py`), the Temporal dev server (in memory, headless, the project's
+`tests/support/postgres.py`), the Temporal dev server (in memory, headless, the project's
 search attributes registered), and as subprocesses started from the production entry
 points: the project's worker (`python -m worker`), the baseline's worker
 (`python -m bench.bare_worker`) and the HTTP API (`pathway api`).
@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -33,13 +32,13 @@ from temporalio.client import Client
 from codec.aes import data_converter, new_key, parse_keys
 from contracts.pathway import PathwayTimings
 from domain.ruleset import RulesetRegistry, single
-from pathway_cli.temporal_server import find_temporal_binary
+from pathway_cli.temporal_server import dev_server_argv
+from pathway_runtime.ports import free_port
 from rulesets import default as default_ruleset
 from service.intake import Intake
 from store.db import create_pool
 from store.tokens import TokenStore
-from tests.pg_support import fresh_database
-from workflows import search_attributes
+from tests.support.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(os.environ.get("PATHWAY_BENCH_RESULTS") or ROOT / "bench" / "results")
@@ -59,12 +58,6 @@ FOREIGN_ENV = ("DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PATHWA
 
 class StackError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -218,9 +211,7 @@ class Stack:
 
 
 def temporal_server_argv(port: int, extra: Sequence[str] = ()) -> list[str]:
-    return [find_temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
-            "--http-port", str(free_port()), "--metrics-port", str(free_port()), "--headless",
-            "--log-level", "warn", *search_attributes.dev_server_flags(), *extra]
+    return dev_server_argv(port, extra=["--http-port", str(free_port()), "--metrics-port", str(free_port()), *extra])
 
 
 @asynccontextmanager

@@ -49,7 +49,7 @@ from domain.ruleset import Ruleset, single
 from rulesets import DEFAULT_FILE, load
 from service.intake import record_patient
 from store.directory import Directory
-from tests.cli_support import EXAMPLES
+from tests.support.cli import EXAMPLES
 
 NAME = "storm"
 PARIS = ZoneInfo("Europe/Paris")

@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 
 ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-DATE_FORMAT_MESSAGE = "must be a date written YYYY-MM-DD"
+DATE_FORMAT_MESSAGE = "must be a calendar date written YYYY-MM-DD, e.g. 2027-03-01"
 """Only `YYYY-MM-DD` is a date: not an epoch in seconds or milliseconds ("1772323200"), which
 pydantic and FastAPI would otherwise read as a timestamp, nor the basic form "20260301",
 which `date.fromisoformat` takes since Python 3.11."""
@@ -24,7 +24,7 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise ValueError(f"is not a calendar date (YYYY-MM-DD): {error}") from None
+        raise ValueError(f"{DATE_FORMAT_MESSAGE} ({error})") from None
 
 
 def add_months(day: date, months: int) -> date:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from domain.plan import Status
-from pathway_cli.render import table
+from pathway_cli.inputs import calendar_date, whole_number
+from pathway_cli.reach import Unreachable, temporal_client
+from pathway_cli.render import centre_time, table
 from pathway_runtime.config import AppConfig, ConfigError
 from store.db import create_pool
 from store.directory import Directory
@@ -35,10 +37,10 @@ def add_parsers(commands) -> None:
     worklist.add_argument("--status", action="append", choices=[s.value for s in Status],
                           help="repeatable; default the open ones; overdue includes defaulted (as the API)")
     worklist.add_argument("--kind")
-    worklist.add_argument("--due-before", type=date.fromisoformat)
-    worklist.add_argument("--due-after", type=date.fromisoformat)
-    worklist.add_argument("--limit", type=int, default=100)
-    worklist.add_argument("--offset", type=int, default=0)
+    worklist.add_argument("--due-before", type=calendar_date, help="due on or before this date (YYYY-MM-DD)")
+    worklist.add_argument("--due-after", type=calendar_date, help="due on or after this date (YYYY-MM-DD)")
+    worklist.add_argument("--limit", type=whole_number, default=100, help="rows at most (default 100)")
+    worklist.add_argument("--offset", type=whole_number, default=0, help="rows to skip (default 0)")
     worklist.add_argument("--json", action="store_true")
 
     reminders = commands.add_parser("reminders", help="a patient's reminder history (delivery status per channel)")
@@ -70,7 +72,7 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
         elif args.command == "reminders":
             rows = [r.model_dump(mode="json") if hasattr(r, "model_dump") else vars(r)
                     for r in await ReminderLog(pool).history(args.patient_ref)]
-            _print_rows(rows, args.json, ["scheduled_at", "rule", "kind", "step", "channel", "status", "attempts",
+            _print_rows(rows, args.json, ["scheduled_at", "sent_at", "rule", "kind", "step", "channel", "status", "attempts",
                                           "last_error", "reminder_id"])
     finally:
         await pool.close()
@@ -80,18 +82,17 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
 async def _redeliver(config: AppConfig, pool) -> None:
     """Reminders that waited for an address go out now (else at the next reconcile)."""
     from pathway_runtime.bootstrap import handoff_for
-    from pathway_runtime.temporal import connect_temporal
     from service.reconcile import redeliver
 
     reminders = ReminderLog(pool)
     if not await reminders.undelivered_patients():
         return
     try:
-        client = await connect_temporal(config)
+        client = await temporal_client(config)
     except ConfigError as error:  # no payload-encryption key here: the directory is loaded all the same
         print(f"reminders waiting for an address: not offered from here ({error}); the next reconcile sends them")
         return
-    except RuntimeError:
+    except Unreachable:
         print("reminders waiting for an address: Temporal cannot be reached now; the next reconcile sends them")
         return
     synced, pending = await redeliver(handoff_for(config, client, pool), EventStore(pool), reminders)
@@ -100,6 +101,8 @@ async def _redeliver(config: AppConfig, pool) -> None:
 
 
 def _print_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    """Instants in the centre's time zone (as plans show them), dates as they are."""
+    rows = [{k: centre_time(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows]
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return

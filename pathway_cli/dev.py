@@ -2,41 +2,43 @@
 SIGTERM: PostgreSQL (embedded unless DATABASE_URL is set; migrations applied), a local
 SMTP server catching e-mails into the data directory (unless SMTP_HOST is set), payload
 encryption keys and the codec server the Temporal UI decrypts through, the Temporal dev
-server (persisted, Web UI on), the HTTP API and the worker."""
+server (persisted, Web UI on), the HTTP API and the worker.
+
+What an earlier run killed outright left running in the data directory is stopped first
+(`pathway_cli.dev_state`); `--reset` wipes the directory. The addresses are printed once
+everything answers, as the last lines before "Worker running", with what to try next.
+What the stack writes in the data directory is its owner's alone (0700, files 0600)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 from contextlib import AsyncExitStack
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-
-import structlog
-from temporalio.client import Client
 
 from codec.aes import new_key
 from codec.server import create_codec_app
 from contracts.pathway import RECONCILE_SCHEDULE
 from delivery.mail_catcher import MailCatcher
-from pathway_cli.temporal_server import find_temporal_binary
+from pathway_cli.dev_state import DevStateError, forget_run, record_run, reset, stop_leftovers
+from pathway_cli.temporal_server import DevServer, TemporalServerError, dev_server_argv
 from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.http_server import serving
+from pathway_runtime.ports import port_in_use
 from pathway_runtime.temporal import codec_keys, connect_temporal
 from service.schedule import ensure_reconcile_schedule
-from store.db import StoreError, create_pool
+from store.db import StoreError, create_pool, redact_dsn
 from store.directory import Directory
 from store.embedded import EmbeddedPostgres
 from store.migrate import apply_migrations
 from store.tokens import TokenStore
 from worker import run_worker, stop_on_signals
-from workflows import search_attributes
 
-STARTUP_TIMEOUT_S = 30.0
 LOCAL_TOKENS = (("local-integration", "integration"), ("local-staff", "staff"))
 
 
@@ -53,33 +55,38 @@ class DevPorts:
     api: int = 8000
 
 
-def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+_summary: ContextVar[list[str]] = ContextVar("dev_summary")
 
 
 def say(line: str) -> None:
+    """A line of the summary, printed with the others once the whole stack answers."""
+    _summary.get().append(line)
+
+
+def show(line: str) -> None:
     print(line, flush=True)
 
 
-async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None) -> None:
-    busy = [p for p in (ports.temporal, ports.ui, ports.codec, ports.api) if port_in_use(p)]
-    if busy:
-        raise DevError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 already in use; "
-                       "choose others with --port/--ui-port/--codec-port/--api-port")
+async def run_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None,
+                  wipe: bool = False) -> None:
     data_dir = data_dir.resolve()
+    _prepare(data_dir, wipe)
+    _check_ports(ports)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     owner_only(data_dir)
     stop = stop_on_signals()
-    # What the stack creates (the Temporal server's database and log, e-mails, keys) is the
-    # owner's alone; the embedded PostgreSQL keeps its own directory so (initdb).
+    _summary.set([])
+    show(f"pathway dev: starting the local stack in {data_dir} …")
+    # What the stack creates (its run record, the Temporal server's database and log, e-mails,
+    # keys) is the owner's alone; the embedded PostgreSQL keeps its own directory so (initdb).
     previous_umask = os.umask(0o077)
     try:
+        record_run(data_dir)
         await _run(config, data_dir, ports, directory, stop)
     finally:
+        forget_run(data_dir)
         os.umask(previous_umask)
-    say("Stopped.")
+    show("Stopped.")
 
 
 async def _run(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None, stop: asyncio.Event) -> None:
@@ -92,11 +99,12 @@ async def _run(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Pa
         await _reconcile_schedule(config)
         await _api(stack, config, data_dir, ports.api)
         _stack_file(stack, config, data_dir)
-        say("Worker running. Ctrl-C stops everything.")
+        show("\n".join(["", *_summary.get(), "", *try_next(data_dir, ports.api), ""]))
+        show("Worker running. Ctrl-C stops everything.")
         await run_worker(config, stop)
 
 
-PRIVATE_FILES = ("api-tokens", "codec-keys", "stack.env", "temporal.db*", "temporal.log", "mail/*.eml")
+PRIVATE_FILES = ("api-tokens", "codec-keys", "stack.env", "dev.json", "temporal.db*", "temporal.log", "mail/*.eml")
 """What the stack writes in its data directory, tightened when a previous run left it looser
 (only these: `--data-dir` may name a directory that holds other things)."""
 
@@ -121,9 +129,49 @@ def write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
+def _prepare(data_dir: Path, wipe: bool) -> None:
+    """`--reset` wipes the data directory; otherwise what a run killed outright left in it is stopped."""
+    if wipe:
+        if reset(data_dir):
+            show(f"pathway dev: reset: {data_dir} wiped (events, pathways, reminders, tokens, keys, e-mails)")
+        return
+    stopped = stop_leftovers(data_dir) if data_dir.exists() else []
+    if stopped:
+        show(f"pathway dev: stopped what an earlier run left in {data_dir}: {', '.join(map(str, stopped))}")
+
+
+def _check_ports(ports: DevPorts) -> None:
+    busy = [p for p in (ports.temporal, ports.ui, ports.codec, ports.api) if port_in_use(p)]
+    if busy:
+        raise DevError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 already in use by another program; "
+                       "choose others with --port/--ui-port/--codec-port/--api-port")
+
+
+def try_next(data_dir: Path, api_port: int) -> list[str]:
+    """What to type next, from the directory the user is in (the stack file is found from there)."""
+    here = Path.cwd()
+    lines = [f"Try, in another terminal from {here}:"]
+    if sys.prefix != sys.base_prefix:
+        lines.append(f"  . {_shown(Path(sys.prefix) / 'bin' / 'activate', here)}")
+    if data_dir != here / ".pathway":
+        lines.append(f"  export PATHWAY_STACK_ENV={data_dir / 'stack.env'}")
+    example = Path(__file__).resolve().parents[1] / "examples" / "natalizumab-patient.json"
+    if example.exists():
+        lines.append(f"  pathway submit {_shown(example, here)}")
+    tokens = _shown(data_dir / "api-tokens", here)
+    lines += ["  pathway plan DEMO-0001",
+              f"  curl -s http://127.0.0.1:{api_port}/v1/patients/DEMO-0001/plan "
+              f"-H \"Authorization: Bearer $(grep ^staff= {tokens} | cut -d= -f2)\""]
+    return lines
+
+
+def _shown(path: Path, here: Path) -> str:
+    return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
+
+
 async def _database(stack: AsyncExitStack, config: AppConfig, data_dir: Path, directory: Path | None) -> AppConfig:
     if config.database_url:
-        say("PostgreSQL:      DATABASE_URL (existing server)")
+        say(f"PostgreSQL:      existing server, DATABASE_URL={redact_dsn(config.database_url)}")
     else:
         embedded = stack.enter_context(EmbeddedPostgres(data_dir / "postgres"))
         if embedded.server_group is not None:
@@ -194,27 +242,16 @@ async def _codec(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports
 
 async def _temporal(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports: DevPorts) -> str:
     log_path = data_dir / "temporal.log"
-    server_log = stack.enter_context(log_path.open("ab"))
-    server = await asyncio.create_subprocess_exec(
-        *server_command(data_dir, ports), stdout=server_log, stderr=server_log,
-        stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
-    )
-    stack.push_async_callback(_stop_server, server)
-    address = f"127.0.0.1:{ports.temporal}"
-    await _wait_until_ready(address, server, log_path)
-    say(f"Temporal server: {address}  (data: {data_dir / 'temporal.db'}, log: {log_path})")
+    server = DevServer(server_command(data_dir, ports), ports.temporal, log_path)
+    await stack.enter_async_context(server)
+    say(f"Temporal:        TEMPORAL_ADDRESS={server.address}  (data: {data_dir / 'temporal.db'}, log: {log_path})")
     say(f"Temporal UI:     http://127.0.0.1:{ports.ui}/namespaces/default/workflows")
-    return address
+    return server.address
 
 
 def server_command(data_dir: Path, ports: DevPorts) -> list[str]:
-    return [
-        find_temporal_binary(), "server", "start-dev",
-        "--ip", "127.0.0.1", "--port", str(ports.temporal), "--ui-port", str(ports.ui),
-        "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn",
-        "--ui-codec-endpoint", f"http://127.0.0.1:{ports.codec}",
-        *search_attributes.dev_server_flags(),
-    ]
+    return dev_server_argv(ports.temporal, db_file=data_dir / "temporal.db", ui_port=ports.ui,
+                           ui_codec_endpoint=f"http://127.0.0.1:{ports.codec}")
 
 
 async def _reconcile_schedule(config: AppConfig) -> None:
@@ -246,41 +283,11 @@ async def _api(stack: AsyncExitStack, config: AppConfig, data_dir: Path, port: i
     say(f"API:             http://127.0.0.1:{port}/v1   (OpenAPI docs: http://127.0.0.1:{port}/docs)")
 
 
-async def _wait_until_ready(address: str, server: asyncio.subprocess.Process, log_path: Path) -> None:
-    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
-    while True:
-        if server.returncode is not None:
-            raise DevError(f"the Temporal server exited with code {server.returncode}; see {log_path}")
-        try:
-            client = await Client.connect(address)  # readiness only: no payloads, no converter
-            if await client.service_client.check_health():
-                return
-        except Exception:  # the server is not listening yet
-            pass
-        if asyncio.get_running_loop().time() > deadline:
-            raise DevError(f"the Temporal server did not answer on {address} within {STARTUP_TIMEOUT_S:.0f} s; see {log_path}")
-        await asyncio.sleep(0.2)
-
-
-async def _stop_server(server: asyncio.subprocess.Process) -> None:
-    if server.returncode is not None:
-        return
-    server.terminate()
+def main_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None = None,
+             wipe: bool = False) -> int:
     try:
-        await asyncio.wait_for(server.wait(), timeout=10)
-    except TimeoutError:
-        structlog.get_logger("dev").warning("temporal server did not stop in 10 s; killing it")
-        server.kill()
-        await server.wait()
-
-
-def main_dev(config: AppConfig, data_dir: Path, ports: DevPorts, directory: Path | None = None) -> int:
-    try:
-        asyncio.run(run_dev(config, data_dir, ports, directory))
-    except (DevError, ConfigError, FileNotFoundError, StoreError, OSError) as error:
+        asyncio.run(run_dev(config, data_dir, ports, directory, wipe))
+    except (DevError, DevStateError, TemporalServerError, ConfigError, FileNotFoundError, StoreError, OSError) as error:
         print(f"pathway dev: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-

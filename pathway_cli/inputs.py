@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import defaultdict
 from datetime import date
@@ -9,7 +10,8 @@ from datetime import date
 from pydantic import ValidationError
 
 from contracts.pathway import MAX_EVENTS_PER_REQUEST
-from domain.errors import EventRefused
+from domain.calendar import iso_date
+from domain.errors import EventRefused, quoted
 from domain.events import (
     MAX_NESTING,
     ClinicalEvent,
@@ -26,6 +28,22 @@ class InvalidInput(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+def calendar_date(text: str) -> date:
+    """An argparse type: a calendar date written YYYY-MM-DD, refused in the user's words."""
+    try:
+        return iso_date(text)  # the API's and the events' one definition: YYYY-MM-DD only, no epoch
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a calendar date; write it YYYY-MM-DD, "
+                                         "e.g. 2027-03-01") from None
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0, 1, 2, …)")
+    return int(text)
 
 
 def parse_events_text(text: str, today: date) -> list[ClinicalEvent]:

@@ -1,6 +1,6 @@
 """`pathway`: the engineers' command line.
 
-    pathway dev                      Temporal dev server + worker, UI address printed
+    pathway dev [--reset]            the local stack (PostgreSQL, Temporal, API, worker); --reset wipes it first
     pathway submit events.json       record events (a file, or - for stdin): store, then the pathway
     pathway plan P-0001 [--json]     a patient's plan, from the event store
     pathway sent P-0001              reminders sent for a patient (the reminder log)
@@ -14,6 +14,10 @@
     pathway worker                   the worker alone (TEMPORAL_ADDRESS, DATABASE_URL)
     pathway api [--host H --port P]  the HTTP API (OpenAPI docs at /docs)
     pathway token create|revoke|list bearer tokens of the HTTP API
+    pathway --version                this program's version, its ruleset and Temporal SDK
+
+Exit codes: 0 done; 1 failed (see the message); 2 refused input, nothing was recorded;
+3 Temporal or PostgreSQL cannot be reached, nothing was done.
 """
 
 from __future__ import annotations
@@ -31,15 +35,55 @@ from domain.errors import EventRefused
 from domain.planner import local_date
 from pathway_cli import api_commands, codec_commands, db_commands, pathway_commands, rules_commands, temporal_commands
 from pathway_cli.inputs import InvalidInput
+from pathway_cli.reach import Unreachable, database_unreachable
 from pathway_runtime.config import ConfigError, load_config
 from pathway_runtime.logs import configure_logging
-from store.db import StoreError
+from store.db import DatabaseUnavailable, StoreError
 
+EXIT_FAILED = 1
 EXIT_INVALID = 2
+EXIT_UNREACHABLE = 3
+EXIT_CODES = """exit codes: 0 done; 1 failed (the message says why); 2 refused input (nothing was recorded);
+3 Temporal or PostgreSQL cannot be reached (nothing was done)"""
+
+
+def version() -> str:
+    """`pathway --version`: the installed distribution, the deployment's default ruleset
+    (`label@content_hash`, as configured), the Temporal SDK."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from pathway_runtime.bootstrap import rulesets_for
+
+    def of(name: str) -> str:
+        try:
+            return installed(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    try:
+        ruleset = rulesets_for(load_config()).default.reference
+    except ConfigError as error:
+        ruleset = f"not loaded: {error}"
+    return f"pathway {of('ms-pathway')} (ruleset {ruleset}, temporalio {of('temporalio')})"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, computed only when asked: it loads the configured ruleset file."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version, the ruleset and the Temporal SDK, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pathway", description="MS follow-up pathway engine (CRC SEP Marseille).")
+    parser = argparse.ArgumentParser(prog="pathway", description="MS follow-up pathway engine (CRC SEP Marseille).",
+                                     epilog=EXIT_CODES)
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="run a local Temporal dev server and the worker")
@@ -50,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--codec-port", default=8081, type=int, help="codec server port (default 8081)")
     dev.add_argument("--api-port", default=8000, type=int, help="HTTP API port (default 8000)")
     dev.add_argument("--directory", type=Path, help="load this staff directory (JSON/CSV) at start")
+    dev.add_argument("--reset", action="store_true",
+                     help="wipe the data directory first (events, pathways, reminders, tokens, keys, e-mails), "
+                          "then start afresh")
 
     pathway_commands.add_parsers(commands)
     rules_commands.add_parsers(commands)
@@ -65,7 +112,10 @@ def main() -> None:
     """Console entry point. Exits with `os._exit` after flushing: at interpreter
     finalization the Temporal SDK's Rust threads can abort the process
     (PyGILState_Release, exit 134), which would hide the command's real exit code."""
-    code = run(sys.argv[1:])
+    try:
+        code = run(sys.argv[1:])
+    except SystemExit as done:  # argparse: --help, --version, a usage error
+        code = done.code if isinstance(done.code, int) else EXIT_FAILED
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -84,7 +134,7 @@ def run(argv: list[str]) -> int:
 
         ports = DevPorts(temporal=args.port, ui=args.ui_port, smtp=args.smtp_port, codec=args.codec_port,
                          api=args.api_port)
-        return main_dev(config, args.data_dir, ports, args.directory)
+        return main_dev(config, args.data_dir, ports, args.directory, wipe=args.reset)
     if args.command == "worker":
         import worker
 
@@ -115,13 +165,16 @@ def run(argv: list[str]) -> int:
         return EXIT_INVALID
     except RPCError as error:
         print(f"pathway: Temporal at {config.temporal_address} answered: {error.message}", file=sys.stderr)
-        return 1
-    except pathway_commands.Unreachable as error:
+        return EXIT_FAILED
+    except Unreachable as error:
         print(f"pathway: {error}", file=sys.stderr)
-        return 1
+        return EXIT_UNREACHABLE
+    except DatabaseUnavailable as error:
+        print(f"pathway: {database_unreachable(error, config.database_url)}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except (ConfigError, StoreError, LookupError) as error:
         print(f"pathway: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
 
 
 async def _client_command(args: argparse.Namespace, config) -> int:

@@ -9,20 +9,20 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-
-from pydantic import TypeAdapter
+from zoneinfo import ZoneInfo
 
 from contracts.pathway import ReconcileReport
-from domain.calendar import iso_date
 from domain.errors import EventRefused, PathwayEnded
 from domain.events import PATIENT_REF_PATTERN
-from pathway_cli.inputs import InvalidInput, parse_events_text
-from pathway_cli.render import render_plan, render_reminders, render_summary
+from domain.field_messages import REFERENCE_RULE
+from pathway_cli.inputs import InvalidInput, calendar_date, parse_events_text
+from pathway_cli.reach import temporal_client
+from pathway_cli.render import centre_time, render_plan, render_reminders, render_summary
 from pathway_runtime.bootstrap import Services, handoff_for, intake_for, services
 from pathway_runtime.config import AppConfig, ConfigError
-from pathway_runtime.temporal import connect_temporal, converter_for
+from pathway_runtime.temporal import converter_for
 from service.handoff import utc_now
 from service.intake import InvalidEvents, record
 from service.plans import current_plan
@@ -35,10 +35,6 @@ COMMANDS = {"submit", "plan", "sent", "rebuild", "reconcile"}
 EXIT_REFUSED = 2
 
 
-class Unreachable(Exception):
-    """Temporal or PostgreSQL cannot be reached: nothing was done."""
-
-
 def add_parsers(commands) -> None:
     submit = commands.add_parser("submit", help="record clinical events (JSON: one event, a list, or {\"events\": [...]})")
     submit.add_argument("file", nargs="?", default="-", help="a JSON file, or - for standard input (default)")
@@ -46,8 +42,9 @@ def add_parsers(commands) -> None:
 
     plan = commands.add_parser("plan", help="a patient's care plan, from the event store")
     plan.add_argument("patient_ref")
-    plan.add_argument("--as-of", type=_as_of, help="the plan on that date (YYYY-MM-DD); default today")
-    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--as-of", type=calendar_date, help="the plan on that date (YYYY-MM-DD); default today")
+    plan.add_argument("--all", action="store_true", help="also the closed obligations (satisfied, cancelled)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON (every obligation)")
 
     sent = commands.add_parser("sent", help="reminders sent to staff for a patient (the reminder log)")
     sent.add_argument("patient_ref")
@@ -61,13 +58,6 @@ def add_parsers(commands) -> None:
     reconcile_parser = commands.add_parser(
         "reconcile", help="repair every pathway whose run disagrees with the event store (also runs on a schedule)")
     reconcile_parser.add_argument("--json", action="store_true", help="print the report as JSON")
-
-
-def _as_of(text: str) -> date:
-    try:
-        return iso_date(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"--as-of {error}") from None
 
 
 async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
@@ -86,7 +76,7 @@ async def run(args: argparse.Namespace, config: AppConfig, today: date) -> int:
             return await _plan(wired, args)
         if args.command == "sent":
             return await _sent(wired, args)
-        client = await _connect(config)
+        client = await temporal_client(config)
         if args.command == "submit":
             return await _submit(config, client, wired, events, args.json)
         handoff = handoff_for(config, client, wired.pool)
@@ -129,14 +119,16 @@ async def _plan(wired: Services, args) -> int:
     plan = await current_plan(wired.settlement, utc_now, args.patient_ref, args.as_of)
     if plan is None:
         raise LookupError(f"no stored event for patient {args.patient_ref}")
-    print(plan.model_dump_json(indent=2) if args.json else render_plan(plan))
+    ruleset = wired.settlement.rulesets.for_centre(plan.care_team.centre_id if plan.care_team else None)
+    zone = ZoneInfo(ruleset.settings.timezone)
+    print(plan.model_dump_json(indent=2) if args.json else render_plan(plan, show_closed=args.all, zone=zone))
     return 0
 
 
 async def _sent(wired: Services, args) -> int:
     rows = [r for r in await wired.reminders.history(args.patient_ref) if r.status == "sent"]
-    print(TypeAdapter(list).dump_json([vars(r) for r in rows], indent=2).decode() if args.json
-          else render_reminders(rows))
+    print(json.dumps([{k: centre_time(v) if isinstance(v, datetime) else v for k, v in vars(r).items()}
+                      for r in rows], indent=2, default=str) if args.json else render_reminders(rows))
     return 0
 
 
@@ -169,12 +161,6 @@ def _check_patient_ref(patient_ref: str) -> None:
     import re
 
     if not re.match(PATIENT_REF_PATTERN, patient_ref):
-        raise InvalidInput([f"patient_ref {patient_ref!r} does not match {PATIENT_REF_PATTERN}"])
+        raise InvalidInput([f"patient_ref {patient_ref!r} must be {REFERENCE_RULE} (a pseudonymous reference)"])
 
 
-async def _connect(config: AppConfig):
-    try:
-        return await connect_temporal(config)
-    except RuntimeError as error:
-        raise Unreachable(f"cannot reach Temporal at {config.temporal_address}; is `pathway dev` running? "
-                          f"({str(error).splitlines()[0][:120]})") from None

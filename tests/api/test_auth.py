@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from store.tokens import TokenStore
-from tests.api.conftest import event
+from tests.support.api import event
 
 
 async def test_a_call_without_a_token_is_refused_401_with_a_bearer_challenge(api, patient_ref):

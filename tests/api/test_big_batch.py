@@ -9,7 +9,7 @@ import time
 import uuid
 
 from domain.calendar import add_days
-from tests.api.conftest import event, today
+from tests.support.api import event, today
 from tests.support.waiting import eventually
 
 PATIENTS, EVENTS_EACH = 100, 10

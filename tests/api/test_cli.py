@@ -9,9 +9,10 @@ import uuid
 
 import httpx
 
+from pathway_runtime.ports import free_port
 from store.tokens import TokenStore
-from tests.api.conftest import event
-from tests.cli_support import PATHWAY, TEST_CODEC_KEYS, free_port, run_cli
+from tests.support.api import event
+from tests.support.cli import PATHWAY, TEST_CODEC_KEYS, run_cli
 from tests.support.waiting import eventually
 
 

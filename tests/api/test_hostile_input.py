@@ -12,12 +12,13 @@ import time
 import pytest
 
 from api.token_gate import FAILURES_ALLOWED, TOKEN_CACHE_SECONDS
+from domain.field_messages import CATALOGUE, DATE
 from store.tokens import TokenError, TokenStore
-from tests.api.conftest import bearer, event, stored_events
 from tests.api.test_post_events import assert_nothing_recorded
+from tests.support.api import bearer, event, stored_events
 from tests.support.waiting import eventually
 
-DATE_MESSAGE = "must be a date written YYYY-MM-DD"
+DATE_MESSAGE = DATE  # the error catalogue's one wording of a date (domain.field_messages)
 
 
 async def post_raw(api, body: bytes, headers: dict[str, str] | None = None):
@@ -72,7 +73,7 @@ async def test_a_1_mb_unknown_key_is_refused_without_being_echoed(api, patient_r
 
     assert refused.status_code == 422
     [error] = refused.json()["errors"]
-    assert error == {"field": "k" * 64 + "…", "message": "Extra inputs are not permitted"}
+    assert error == {"field": "k" * 64 + "…", "message": CATALOGUE["extra_forbidden"]({})}
     assert len(refused.content) < 1024
 
 

@@ -8,7 +8,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from api.app import create_app
-from tests.api.conftest import config_for, event, serving
+from tests.support.api import config_for, event, serving
 from tests.support.waiting import eventually
 
 

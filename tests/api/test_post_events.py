@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from contracts.pathway import workflow_id_for
 from domain.calendar import add_days
 from store.event_store import EventStore
-from tests.api.conftest import event, stored_events, today
+from tests.support.api import event, stored_events, today
 
 
 async def assert_nothing_recorded(api, *patient_refs: str) -> None:

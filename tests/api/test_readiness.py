@@ -13,9 +13,9 @@ from rulesets import default as default_ruleset
 from store.db import create_pool
 from store.event_store import EventStore
 from store.runtime_processes import RuntimeProcesses
-from tests.api.conftest import bearer, config_for, event, serving
-from tests.cli_support import TEST_CODEC_KEYS
-from tests.pg_support import fresh_database
+from tests.support.api import bearer, config_for, event, serving
+from tests.support.cli import TEST_CODEC_KEYS
+from tests.support.postgres import fresh_database
 
 UNREACHABLE = "127.0.0.1:9"  # discard port: nothing listens there
 

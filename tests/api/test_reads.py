@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from domain.calendar import add_days, add_months
 from domain.dispatch import ReminderMessage
 from store.reminder_log import ReminderLog
-from tests.api.conftest import event, stored_events, today
+from tests.support.api import event, stored_events, today
 from tests.support.waiting import eventually
 
 

@@ -15,8 +15,9 @@ import pytest
 from domain.calendar import add_months
 from rulesets import DEFAULT_FILE, EXAMPLES
 from rulesets import registry as load_registry
-from tests.api.conftest import api_on, event, today
 from tests.integration.stack import recording_stack
+from tests.support.api import api_on, event
+from tests.support.events import today
 
 THERAPIES = EXAMPLES / "current-therapies.yaml"
 

@@ -24,10 +24,10 @@ from rulesets import default as default_ruleset
 from store.db import create_pool
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
-from tests.api.conftest import Api, api_on, config_for, event, serving, today
 from tests.api.test_readiness import UNREACHABLE
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration import runs
+from tests.support.api import Api, api_on, config_for, event, serving, today
+from tests.support.cli import TEST_CODEC_KEYS
 from tests.support.waiting import eventually
 
 TRIAL_DAY = date(2026, 11, 30)

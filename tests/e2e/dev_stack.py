@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cli_support import PATHWAY, free_port
+from pathway_runtime.ports import free_port
+from tests.support.cli import PATHWAY
 
 
 @dataclass
@@ -18,6 +19,7 @@ class DevStack:
     data_dir: Path
     temporal_port: int
     ui_port: int
+    smtp_port: int
     codec_port: int
     api_port: int
     printed: str = ""
@@ -37,21 +39,31 @@ class DevStack:
         lines = (self.data_dir / "api-tokens").read_text().splitlines()
         return next(line.split("=", 1)[1] for line in lines if line.startswith(f"{role}="))
 
+    @property
+    def ports(self) -> list[int]:
+        """temporal, ui, smtp, codec, api: what `start_dev(..., ports=)` takes to start on the same ones."""
+        return [self.temporal_port, self.ui_port, self.smtp_port, self.codec_port, self.api_port]
+
     def stop(self) -> str:
         self.process.send_signal(signal.SIGINT)
         output, _ = self.process.communicate(timeout=30)
         return output
 
+    def crash(self) -> None:
+        """SIGKILL, as a crash, an OOM kill or a closed terminal's second signal: no clean-up runs."""
+        self.process.kill()
+        self.process.communicate(timeout=30)
 
-def start_dev(data_dir: Path, *extra: str) -> DevStack:
-    ports = [free_port() for _ in range(5)]
+
+def start_dev(data_dir: Path, *extra: str, ports: list[int] | None = None, cwd: Path | None = None) -> DevStack:
+    ports = ports or [free_port() for _ in range(5)]
     process = subprocess.Popen(
         [PATHWAY, "dev", "--data-dir", str(data_dir), "--port", str(ports[0]), "--ui-port", str(ports[1]),
          "--smtp-port", str(ports[2]), "--codec-port", str(ports[3]), "--api-port", str(ports[4]), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PATHWAY_LOG_FORMAT": "json"},
+        env={**os.environ, "PATHWAY_LOG_FORMAT": "json"}, cwd=cwd,
     )
-    stack = DevStack(process, data_dir, ports[0], ports[1], ports[3], ports[4])
+    stack = DevStack(process, data_dir, ports[0], ports[1], ports[2], ports[3], ports[4])
     stack.printed = "".join(wait_for_line(process, "Worker running", timeout=60))
     return stack
 

@@ -9,8 +9,8 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually_blocking
 
 
@@ -25,7 +25,7 @@ def owner_only(data_dir: Path) -> dict[str, str]:
     directory itself lets the embedded PostgreSQL's `pgserver` group traverse it (0710)."""
     directory = stat.S_IMODE(data_dir.stat().st_mode)
     loose = {} if directory in (0o700, 0o710) else {".": oct(directory)}
-    for name in ("api-tokens", "codec-keys", "stack.env", "temporal.db", "temporal.log"):
+    for name in ("api-tokens", "codec-keys", "stack.env", "dev.json", "temporal.db", "temporal.log"):
         mode = stat.S_IMODE((data_dir / name).stat().st_mode)
         if mode & 0o077:
             loose[name] = oct(mode)
@@ -39,10 +39,27 @@ def rules_of(rows: list[dict]) -> set[tuple[str, str]]:
     return {(row["patient_ref"], row["rule"]) for row in rows}
 
 
+def summary_is_the_last_thing_before_running(printed: str) -> list[str]:
+    """The lines printed from the first address to "Worker running": nothing else among them."""
+    lines = printed.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("PostgreSQL:"))
+    return lines[first:]
+
+
 def test_dev_runs_server_and_worker_prints_the_ui_and_stops_on_ctrl_c(tmp_path):
     stack = start_dev(tmp_path / "data")
     try:
         assert f"{stack.ui}/" in stack.printed
+        # Quiet start: no library's INFO (the embedded PostgreSQL's command lines, initdb's output,
+        # uvicorn's banner), then the addresses, what to try, and "running" last.
+        lines = stack.printed.splitlines()
+        assert lines[0].startswith("pathway dev: starting the local stack in ")
+        assert not any(noise in stack.printed for noise in ("Running commandline", "initdb", "pixeltable",
+                                                              "Press CTRL+C", "Uvicorn running", '"level"'))
+        summary = summary_is_the_last_thing_before_running(stack.printed)
+        assert f"TEMPORAL_ADDRESS=127.0.0.1:{stack.temporal_port}" in "\n".join(summary)
+        assert any(line.strip().startswith("DATABASE_URL=postgresql://") for line in summary)
+        assert "  pathway plan DEMO-0001" in summary and summary[-1] == "Worker running. Ctrl-C stops everything."
         with urllib.request.urlopen(f"{stack.ui}/", timeout=10) as ui:
             assert ui.status == 200
 

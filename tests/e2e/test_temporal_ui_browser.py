@@ -1,6 +1,6 @@
 """The Temporal Web UI of the `pathway dev` stack in a real headless Chromium (Debian's,
 driven by Playwright): a pathway found by a search-attribute query, its history decoded
-through the codec server. Saves the screenshot the README shows."""
+through the codec server. Saves the screenshots docs/architecture.md shows."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.cli_support import EXAMPLES, run_cli
 from tests.e2e.dev_stack import start_dev
+from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually_blocking
 
 CHROMIUM = "/usr/bin/chromium"

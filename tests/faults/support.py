@@ -14,12 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 from temporalio.client import Client
 
 from codec.aes import data_converter, parse_keys
-from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
-from tests.cli_support import TEST_CODEC_KEYS, free_port
-from workflows import search_attributes
-
-SERVER_START_TIMEOUT_S = 30.0
-SERVER_STOP_TIMEOUT_S = 20.0
+from pathway_cli.temporal_server import DevServer, dev_server_argv
+from pathway_runtime.ports import free_port
+from tests.support.cli import TEST_CODEC_KEYS
 
 
 async def connect_client(address: str) -> Client:
@@ -27,63 +24,15 @@ async def connect_client(address: str) -> Client:
     return await Client.connect(address, data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)))
 
 
-class TemporalDevServer:
+class TemporalDevServer(DevServer):
     """`temporal server start-dev` persisted to `db_file`, on a fixed loopback port so that
     a worker and clients reconnect to the same address after a restart. Time skipping is
     enabled (driven per workflow with `TimeSkipper.fast_forward`) and the project's search
     attributes are registered, as `pathway dev` registers them."""
 
     def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
-        self.port = free_port()
-        self.log_file = db_file.with_suffix(".log")
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def command(self) -> list[str]:
-        return [find_temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
-                "--headless", "--db-filename", str(self.db_file), "--log-level", "warn",
-                *TIME_SKIPPING_FLAGS, *search_attributes.dev_server_flags()]
-
-    async def start(self) -> None:
-        with self.log_file.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.command(), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
-        deadline = asyncio.get_running_loop().time() + SERVER_START_TIMEOUT_S
-        while not await self._healthy():
-            if self.process.returncode is not None:
-                raise AssertionError(f"the Temporal dev server exited ({self.process.returncode}); see {self.log_file}")
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the Temporal dev server did not answer within {SERVER_START_TIMEOUT_S:.0f} s")
-            await asyncio.sleep(0.1)
-
-    async def _healthy(self) -> bool:
-        try:
-            client = await Client.connect(self.address)
-            return await client.service_client.check_health()
-        except Exception:  # not listening yet
-            return False
-
-    async def __aenter__(self) -> TemporalDevServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def stop(self) -> None:
-        """SIGTERM, as an operator or an orchestrator stops it; SIGKILL if it hangs."""
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), SERVER_STOP_TIMEOUT_S)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        port = free_port()
+        super().__init__(dev_server_argv(port, db_file=db_file, time_skipping=True), port, db_file.with_suffix(".log"))
 
 
 class TcpProxy:

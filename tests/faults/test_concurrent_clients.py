@@ -20,7 +20,7 @@ from service.gateway import running_summary
 from service.intake import record_patient
 from store.event_store import EventStore
 from store.read_model import ReadModel
-from tests.api.conftest import Api, bearer, event, today
+from tests.support.api import Api, bearer, event, today
 from tests.support.waiting import eventually
 
 CLIENTS = 4

@@ -32,14 +32,14 @@ from store.embedded import EmbeddedPostgres
 from store.event_store import EventStore
 from store.read_model import ReadModel
 from store.reminder_log import ReminderLog
-from tests.api.conftest import Api, api_on, bearer, config_for, event, serving, today
-from tests.cli_support import EXAMPLES
 from tests.faults.support import postgres_proxy
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, RecordingChannel, Running, worker_on
-from tests.pg_support import create_database
+from tests.support.api import Api, api_on, bearer, config_for, event, serving, today
+from tests.support.cli import EXAMPLES
+from tests.support.postgres import create_database
 from tests.support.waiting import eventually
-from tests.worker_process import WorkerProcess, worker_environment
+from tests.support.worker_process import WorkerProcess, worker_environment
 
 OPENING = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
            ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})]

@@ -14,8 +14,8 @@ from contracts.pathway import workflow_id_for
 from domain.planner import compute_plan
 from rulesets import default as default_ruleset
 from store.event_store import EventStore
-from tests.api.conftest import Api, event, today
 from tests.integration import runs
+from tests.support.api import Api, event, today
 from tests.support.waiting import eventually
 
 NATALIZUMAB = {"molecule": "natalizumab"}

@@ -18,12 +18,12 @@ from domain.calendar import add_days, add_months
 from store.directory import Directory
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
-from tests.cli_support import EXAMPLES
 from tests.faults.support import TemporalDevServer, connect_client, delivery_completions
 from tests.integration.scenario import PARIS, Scenario
 from tests.integration.stack import FAST, Running
+from tests.support.cli import EXAMPLES
 from tests.support.waiting import eventually
-from tests.worker_process import WorkerProcess, worker_environment
+from tests.support.worker_process import WorkerProcess, worker_environment
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 # Started without validation, MRI or ETP assessment: R8, R11 and R15 are due at once.

@@ -13,12 +13,12 @@ from collections import Counter
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog, ReminderRow
-from tests.cli_support import EXAMPLES
 from tests.faults.support import TcpProxy, delivery_attempts
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, Running
+from tests.support.cli import EXAMPLES
 from tests.support.waiting import eventually
-from tests.worker_process import WorkerProcess, worker_environment
+from tests.support.worker_process import WorkerProcess, worker_environment
 
 CARE_TEAM = ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"})
 # Started without validation, MRI or ETP assessment: R8, R11 and R15 are due at once.

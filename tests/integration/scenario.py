@@ -17,12 +17,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.pathway import PlanSummary, workflow_id_for
-from domain.events import parse_event
 from domain.plan import Plan, Recipient
 from domain.planner import local_date
 from service.intake import record_patient
 from service.settlement import Settlement
 from store.reminder_log import ReminderLog
+from tests.support.events import event
 from tests.support.waiting import eventually
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -68,8 +68,8 @@ class Scenario:
         return local_date(await self.now())
 
     def event(self, type_: str, on: date, **fields):
-        return parse_event(dict(event_id=f"{self.patient_ref}-{next(self._ids)}", patient_ref=self.patient_ref,
-                                type=type_, occurred_on=on.isoformat(), **fields))
+        return event(type_, on, patient_ref=self.patient_ref, event_id=f"{self.patient_ref}-{next(self._ids)}",
+                     **fields)
 
     async def record(self, type_: str, on: date | None = None, **fields) -> PlanSummary:
         return await self.record_all([(type_, fields)], on)

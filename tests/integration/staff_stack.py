@@ -10,8 +10,8 @@ from delivery.email import SmtpChannel, SmtpSettings
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog
-from tests.cli_support import EXAMPLES
 from tests.integration.stack import DOMAIN, FAST, Running, worker_on
+from tests.support.cli import EXAMPLES
 from tests.support.waiting import eventually
 
 __all__ = ["DOMAIN", "FAST", "eventually", "smtp_channel", "staff_stack"]

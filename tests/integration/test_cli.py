@@ -8,7 +8,7 @@ from datetime import date
 
 from domain.calendar import add_months
 from store.event_store import EventStore
-from tests.cli_support import EXAMPLES, run_cli
+from tests.support.cli import EXAMPLES, run_cli
 
 
 def cli_env(env, pathway_worker, database) -> dict[str, str]:

@@ -6,9 +6,9 @@ import asyncio
 import json
 
 from store.read_model import ReadModel
-from tests.cli_support import EXAMPLES, run_cli
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import staff_stack
+from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually
 
 

@@ -23,8 +23,8 @@ from codec.aes import (
 )
 from codec.server import create_codec_app
 from pathway_runtime.http_server import serving
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
+from tests.support.cli import TEST_CODEC_KEYS
 
 CLINICAL = [("diagnosis_recorded", {"diagnosis": "secondary_progressive", "source": "dpi-timone-neuro"}),
             ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),

@@ -13,29 +13,18 @@ import asyncio
 import json
 
 import pytest_asyncio
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
-from codec.aes import data_converter, parse_keys
 from contracts.pathway import workflow_id_for
 from domain.calendar import add_days
-from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.event_store import EventStore
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
+from tests.support.temporal import SUGGEST_CONTINUE_AS_NEW_AFTER, time_skipping_environment
 from tests.support.waiting import eventually
-from workflows import search_attributes
 
 
 @pytest_asyncio.fixture(scope="module")
 async def env():
-    environment = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=find_temporal_binary(),
-        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless",
-                               "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"],
-        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)),
-        search_attributes=search_attributes.ALL,
-    )
+    environment = await time_skipping_environment("--dynamic-config-value", f"{SUGGEST_CONTINUE_AS_NEW_AFTER}=40")
     async with environment:
         yield environment
 

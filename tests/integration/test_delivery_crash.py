@@ -11,11 +11,11 @@ from collections import Counter
 from delivery.mail_catcher import MailCatcher
 from store.directory import Directory
 from store.reminder_log import ReminderLog
-from tests.cli_support import EXAMPLES
 from tests.integration.scenario import Scenario
 from tests.integration.stack import FAST, Running
+from tests.support.cli import EXAMPLES
 from tests.support.waiting import eventually
-from tests.worker_process import WorkerProcess, worker_environment
+from tests.support.worker_process import WorkerProcess, worker_environment
 
 UNPREPARED_START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),
                     ("care_team_assigned", {"neurologist_id": "N12", "centre_id": "C13"}),

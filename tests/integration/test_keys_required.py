@@ -20,7 +20,7 @@ from codec.aes import AesGcmCodec
 from pathway_runtime.config import ConfigError, load_config
 from pathway_runtime.temporal import codec_keys, converter_for
 from store.event_store import EventStore
-from tests.cli_support import PATHWAY, TEST_CODEC_KEYS
+from tests.support.cli import PATHWAY, TEST_CODEC_KEYS
 
 NO_KEYS = {"PATHWAY_CODEC_KEYS": "", "PATHWAY_CODEC_KEYS_FILE": "", "PATHWAY_STACK_ENV": "",
            "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS": ""}

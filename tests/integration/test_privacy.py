@@ -15,19 +15,16 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
-from codec.aes import ENCODING, data_converter, parse_keys
+from codec.aes import ENCODING
 from contracts.pathway import workflow_id_for
 from domain.calendar import add_days
-from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from rulesets import default as default_ruleset
 from store.reminder_log import ReminderLog
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import staff_stack
+from tests.support.temporal import time_skipping_environment
 from tests.support.waiting import eventually
-from workflows import search_attributes
 
 DIAGNOSES = ["relapsing_remitting", "secondary_progressive", "primary_progressive"]
 STAGES = ["risk_therapy", "first_line", "untreated_cis_priority", "untreated_other"]
@@ -41,13 +38,7 @@ in ciphertext); the score itself (7.5) is looked for in every value the server s
 async def persisted(tmp_path_factory):
     """Its own dev server, keeping history and visibility in a SQLite file."""
     db = tmp_path_factory.mktemp("temporal") / "temporal.db"
-    environment = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=find_temporal_binary(),
-        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless", "--db-filename", str(db)],
-        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)),
-        search_attributes=search_attributes.ALL,
-    )
+    environment = await time_skipping_environment("--db-filename", str(db))  # encrypting, as every client
     async with environment:
         yield environment, db
 

@@ -11,11 +11,11 @@ from contracts.pathway import RECONCILE_SCHEDULE, ReconcileReport
 from service.gateway import running_summary
 from service.schedule import ensure_reconcile_schedule
 from store.db import create_pool
-from tests.cli_support import run_cli
 from tests.integration import runs
 from tests.integration.scenario import Scenario
 from tests.integration.stack import recording_stack
-from tests.pg_support import fresh_database
+from tests.support.cli import run_cli
+from tests.support.postgres import fresh_database
 from tests.support.waiting import eventually
 
 START = [("diagnosis_recorded", {"diagnosis": "relapsing_remitting"}),

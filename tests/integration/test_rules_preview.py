@@ -13,8 +13,8 @@ from pathway_cli.rules_commands import schema
 from rulesets import DEFAULT_FILE, EXAMPLES
 from store.db import create_pool
 from store.event_store import EventStore
-from tests.cli_support import run_cli
-from tests.pg_support import fresh_database
+from tests.support.cli import run_cli
+from tests.support.postgres import fresh_database
 
 THERAPIES = EXAMPLES / "current-therapies.yaml"
 DOCS_SCHEMA = DEFAULT_FILE.parent.parent / "docs" / "ruleset.schema.json"

@@ -17,11 +17,11 @@ from pathway_cli.temporal_server import find_temporal_binary
 from service.gateway import running_summary
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
-from tests.api.conftest import api_on, event
-from tests.cli_support import run_cli
 from tests.integration import runs
 from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import staff_stack
+from tests.support.api import api_on, event
+from tests.support.cli import run_cli
 from tests.support.waiting import eventually
 
 

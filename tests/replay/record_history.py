@@ -4,10 +4,11 @@
 
 Runs a natalizumab patient for 13 virtual months (events, validations, reminders, an
 overdue escalation) on a throw-away dev server and PostgreSQL, and writes the history as
-JSON (payloads encrypted with the tests' key, as production's are), with the patient's stored events beside it (`NAME.events.json`: a run holds none).
+JSON (payloads encrypted with the tests' key, as production's are), with the patient's stored
+events beside it (`NAME.events.json`: a run holds none).
 Histories are recorded once and kept: they stand for pathways already running when the
 code or the rules change. Until the first release the workflow may change freely: record
-them again (README, "Versioning").
+them again (docs/versioning.md).
 """
 
 from __future__ import annotations
@@ -17,18 +18,13 @@ import json
 import sys
 from pathlib import Path
 
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
-
-from codec.aes import data_converter, parse_keys
 from domain.calendar import add_days, add_months
-from pathway_cli.temporal_server import TIME_SKIPPING_FLAGS, find_temporal_binary
 from store.db import create_pool
 from store.event_store import EventStore
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.scenario import Scenario
 from tests.integration.stack import recording_stack
-from tests.pg_support import fresh_database
-from workflows import search_attributes
+from tests.support.postgres import fresh_database
+from tests.support.temporal import time_skipping_environment
 
 PATIENT = "REPLAY-NATALIZUMAB-1"
 
@@ -38,11 +34,7 @@ def events_file(history: Path) -> Path:
 
 
 async def record(out: Path) -> None:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=find_temporal_binary(),
-        dev_server_extra_args=[*TIME_SKIPPING_FLAGS, "--headless"],
-        data_converter=data_converter(parse_keys(TEST_CODEC_KEYS, None)), search_attributes=search_attributes.ALL,
-    )
+    env = await time_skipping_environment()  # the tests' key: payloads encrypted, as production's are
     async with env, fresh_database() as dsn:
         pool = await create_pool(dsn)
         async with recording_stack(env.client, pool) as running:

@@ -19,8 +19,8 @@ from domain.events import parse_event
 from domain.planner import compute_plan
 from domain.ruleset import Ruleset
 from rulesets import default as default_ruleset
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.replay.record_history import PATIENT, events_file
+from tests.support.cli import TEST_CODEC_KEYS
 from workflows.patient_pathway import PatientPathwayWorkflow
 from workflows.reconcile import ReconcileWorkflow
 

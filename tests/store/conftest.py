@@ -1,15 +1,13 @@
 """Every store test gets its own freshly migrated database on a real PostgreSQL server
-(see tests/pg_support.py for where the server comes from)."""
+(see tests/support/postgres.py for where the server comes from): these fixtures override the
+session-wide `database` and `pool` of tests/support/stack_fixtures.py."""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 import pytest_asyncio
 
 from store.db import create_pool
-from tests.pg_support import FAST_SETTINGS, DatabaseSupply, server_dsn
+from tests.support.postgres import FAST_SETTINGS, DatabaseSupply, server_dsn
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -36,8 +34,3 @@ async def database(database_supply):
 async def pool(database):
     async with await create_pool(database, min_size=1, max_size=4, server_settings=FAST_SETTINGS) as pool:
         yield pool
-
-
-@pytest.fixture
-def patient_ref() -> str:
-    return f"P{uuid.uuid4().hex[:12]}"

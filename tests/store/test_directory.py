@@ -99,8 +99,8 @@ async def test_a_bad_json_entry_is_named_with_its_index_and_field(pool, tmp_path
         await Directory(pool).load(write(tmp_path, "directory.json", bad))
 
     message = str(refused.value)
-    assert "centres[0] (centre_id 'C13'): default_queue_email: Field required" in message
-    assert "neurologists[0] (neurologist_id 'N1'): phone: Extra inputs are not permitted" in message
+    assert "centres[0] (centre_id 'C13'): default_queue_email: is required" in message
+    assert "neurologists[0] (neurologist_id 'N1'): phone: is not a known field (unknown fields are refused)" in message
 
 
 async def test_a_repeated_id_is_refused(pool, tmp_path):

@@ -6,13 +6,12 @@ import asyncio
 import pytest
 
 from domain.errors import PathwayEnded
-from domain.events import parse_event
 from store.event_store import EventConflict, EventStore
+from tests.support.events import event as support_event
 
 
 def event(patient_ref: str, event_id: str, type_: str, occurred_on: str, **fields):
-    return parse_event({"event_id": event_id, "patient_ref": patient_ref, "type": type_, "occurred_on": occurred_on,
-                        **fields})
+    return support_event(type_, occurred_on, patient_ref=patient_ref, event_id=event_id, **fields)
 
 
 def history(patient_ref: str) -> list:

@@ -7,7 +7,7 @@ import pytest
 
 from store.db import StoreError, create_pool
 from store.migrate import MIGRATIONS_DIR, apply_migrations, load_migrations
-from tests.pg_support import fresh_database
+from tests.support.postgres import fresh_database
 
 EXPECTED_TABLES = {"events", "patients", "obligations", "reminders", "neurologists", "centres", "schema_migrations"}
 

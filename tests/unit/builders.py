@@ -6,37 +6,23 @@ models are strict, so this is also the path the tests of the contract exercise.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
-from datetime import date
 
-from domain import DEFAULT_SETTINGS, ClinicalEvent, PathwaySettings, Plan, compute_plan, parse_event
+from domain import DEFAULT_SETTINGS, ClinicalEvent, PathwaySettings, Plan, compute_plan
 from domain.plan import Obligation, Status
 from domain.ruleset import Ruleset
 from rulesets import default as default_ruleset
+from tests.support import events
+from tests.support.events import Day, day
+
+__all__ = ["Day", "day", "compute_plan"]
 
 PATIENT = "patient-0001"
 NEUROLOGIST = "neuro-42"
 CENTRE = "crc-sep-13"
 
-_ids = itertools.count(1)
-
-Day = date | str
-
-
-def day(value: Day) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def event(type_: str, on: Day, *, event_id: str | None = None, patient_ref: str = PATIENT, **fields: object) -> ClinicalEvent:
-    data: dict[str, object] = {
-        "event_id": event_id or f"{type_}-{next(_ids)}",
-        "patient_ref": patient_ref,
-        "type": type_,
-        "occurred_on": day(on).isoformat(),
-    }
-    data.update({k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()})
-    return parse_event(data)
+    return events.event(type_, on, patient_ref=patient_ref, event_id=event_id, **fields)
 
 
 def diagnosed(on: Day, diagnosis: str = "relapsing_remitting", **kw: object) -> ClinicalEvent:

@@ -1,6 +1,7 @@
 """The API served by uvicorn on a free loopback port, in the test's event loop, on the
 real stack of the integration tests: the Temporal dev server, a worker on a fresh task
-queue, PostgreSQL. Tests talk to it over real HTTP."""
+queue, PostgreSQL. Tests talk to it over real HTTP. The `api` fixture is registered by the
+root `tests/conftest.py`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -17,13 +18,14 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.app import create_app
-from domain.planner import local_date
 from pathway_runtime.config import AppConfig
 from pathway_runtime.http_server import serving as serve_in_process
 from store.tokens import TokenStore
-from tests.cli_support import TEST_CODEC_KEYS
-from tests.integration.conftest import database, env, pathway_worker, patient_ref, pool  # noqa: F401
+from tests.support.cli import TEST_CODEC_KEYS
+from tests.support.events import event_data, today
 from tests.support.waiting import eventually
+
+__all__ = ["Api", "api_on", "bearer", "config_for", "event", "serving", "stored_events", "today"]
 
 
 @asynccontextmanager
@@ -78,18 +80,14 @@ async def api_on(running, db_pool, **overrides: Any) -> AsyncIterator[Api]:
 
 
 @pytest_asyncio.fixture
-async def api(pathway_worker, pool) -> AsyncIterator[Api]:  # noqa: F811
+async def api(pathway_worker, pool) -> AsyncIterator[Api]:
     async with api_on(pathway_worker, pool) as served:
         yield served
 
 
-def today() -> date:
-    return local_date(datetime.now(UTC))
-
-
 def event(ref: str, type_: str, event_id: str | None = None, on: date | None = None, **fields: Any) -> dict:
-    return {"event_id": event_id or f"{ref}-{uuid.uuid4().hex[:8]}", "patient_ref": ref,
-            "type": type_, "occurred_on": (on or today()).isoformat(), **fields}
+    """An event as the API receives it (JSON-shaped), for patient `ref`."""
+    return event_data(type_, on, patient_ref=ref, event_id=event_id, **fields)
 
 
 async def stored_events(api: Api, ref: str, count: int) -> list[dict]:

@@ -7,8 +7,8 @@ import os
 import signal
 import sys
 
-from tests.cli_support import TEST_CODEC_KEYS
 from tests.integration.staff_stack import DOMAIN
+from tests.support.cli import TEST_CODEC_KEYS
 
 
 def worker_environment(temporal_address: str, database: str, task_queue: str, smtp_port: int) -> dict[str, str]:
