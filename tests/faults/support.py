@@ -141,6 +141,23 @@ async def delivery_attempts(handle) -> list[int]:  # noqa: ANN001
     return attempts
 
 
+async def delivery_spans(handle) -> list[tuple]:  # noqa: ANN001
+    """(scheduled, completed): the (virtual) times at which each finished `send_reminder`
+    activity was first scheduled and at which it completed, from the history. The span does
+    not depend on when a test looked at the clock."""
+    scheduled: dict[int, object] = {}
+    spans = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "send_reminder":
+                scheduled[event.event_id] = event.event_time.ToDatetime(tzinfo=UTC)
+        elif event.HasField("activity_task_completed_event_attributes"):
+            origin = event.activity_task_completed_event_attributes.scheduled_event_id
+            if origin in scheduled:
+                spans.append((scheduled[origin], event.event_time.ToDatetime(tzinfo=UTC)))
+    return spans
+
+
 async def delivery_completions(handle) -> list:  # noqa: ANN001
     """The (virtual) time at which each `send_reminder` activity completed, from the history."""
     deliveries: set[int] = set()
