@@ -34,6 +34,6 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
                           "set PATHWAY_CODEC_KEYS")
     if not config.codec_server_token:
         raise ConfigError("PATHWAY_CODEC_SERVER_TOKEN is not set (16+ characters)")
-    app = create_codec_app(keys, config.codec_server_token, config.codec_ui_origin)
+    app = create_codec_app(keys, config.codec_server_token.get_secret_value(), config.codec_ui_origin)
     uvicorn.run(app, host=args.host, port=args.port or config.codec_server_port, log_config=None, access_log=False)
     return 0

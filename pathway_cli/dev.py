@@ -27,7 +27,7 @@ from contracts.pathway import RECONCILE_SCHEDULE
 from delivery.mail_catcher import MailCatcher
 from pathway_cli.dev_state import DevStateError, forget_run, record_run, reset, stop_leftovers
 from pathway_cli.temporal_server import DevServer, TemporalServerError, dev_server_argv
-from pathway_runtime.config import AppConfig, ConfigError
+from pathway_runtime.config import AppConfig, ConfigError, secret
 from pathway_runtime.http_server import serving
 from pathway_runtime.ports import port_in_use
 from pathway_runtime.temporal import codec_keys, connect_temporal
@@ -232,7 +232,7 @@ async def _codec(stack: AsyncExitStack, config: AppConfig, data_dir: Path, ports
     assert keys is not None, "dev always has keys"
     ui_origin = f"http://127.0.0.1:{ports.ui}"
     # The one place the codec server trusts the UI's Origin without a token (codec/server.py).
-    app = create_codec_app(keys, config.codec_server_token, ui_origin, dev_trust_ui_origin=True)
+    app = create_codec_app(keys, secret(config.codec_server_token), ui_origin, dev_trust_ui_origin=True)
     await stack.enter_async_context(serving(app, "127.0.0.1", ports.codec))
     say(f"Codec server:    http://127.0.0.1:{ports.codec} (keys: {'PATHWAY_CODEC_KEYS' if config.codec_keys else keys_file})")
     say(f"                 dev only: decodes without a token for requests from {ui_origin} on loopback "

@@ -16,7 +16,7 @@ from activities.notifications import LogChannel
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.webhook import WebhookChannel, WebhookSettings
 from domain.ruleset import RulesetRegistry
-from pathway_runtime.config import AppConfig, ConfigError
+from pathway_runtime.config import AppConfig, ConfigError, secret
 from rulesets import RulesetError
 from rulesets import registry as load_registry
 from service.handoff import Handoff
@@ -59,11 +59,11 @@ def channels_for(config: AppConfig) -> tuple[Channel, ...]:
     if config.smtp_host:
         channels.append(SmtpChannel(SmtpSettings(
             host=config.smtp_host, port=config.smtp_port, sender=config.smtp_sender,
-            username=config.smtp_username, password=config.smtp_password, starttls=config.smtp_starttls,
+            username=config.smtp_username, password=secret(config.smtp_password), starttls=config.smtp_starttls,
             message_id_domain=config.message_id_domain,
         )))
     if config.webhook_url and config.webhook_secret:
-        channels.append(WebhookChannel(WebhookSettings(url=config.webhook_url, secret=config.webhook_secret)))
+        channels.append(WebhookChannel(WebhookSettings(url=config.webhook_url, secret=config.webhook_secret.get_secret_value())))
     return tuple(channels) or (LogChannel(),)
 
 

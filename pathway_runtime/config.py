@@ -1,12 +1,19 @@
-"""Configuration, read from the environment in one place. Errors name the variable."""
+"""Configuration in one place: one settings class (pydantic-settings), read from the process
+environment, then a `.env` file in the working directory, then the stack file of a running
+`pathway dev`. Each field names its variable; an error names the variable, never its value;
+secrets are `SecretStr` (masked in reprs, logs and tracebacks)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from contracts.pathway import PathwayTimings
 
@@ -15,81 +22,124 @@ class ConfigError(Exception):
     pass
 
 
-class AppConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+STACK_ENV_VARIABLE = "PATHWAY_STACK_ENV"
+DEFAULT_STACK_ENV = ".pathway/stack.env"
+"""`pathway dev` writes the addresses it chose here (in its data directory); commands run from
+the same directory read them, so `pathway submit` finds the stack it was started with."""
+STACK_ENV_NAMES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PATHWAY_CODEC_KEYS_FILE")
+ENV_FILE_VARIABLE = "PATHWAY_ENV_FILE"
+DEFAULT_ENV_FILE = ".env"
 
-    temporal_address: str = Field(default="127.0.0.1:7233", pattern=r"^[\w.\-\[\]:]+:\d{1,5}$")
-    temporal_namespace: str = Field(default="default", min_length=1)
-    task_queue: str = Field(default="patient-pathway", min_length=1)
-    log_format: str = Field(default="auto", pattern=r"^(auto|json|console)$")
-    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+def _env(name: str, default: Any = None, **constraints: Any) -> Any:
+    """A field read from the variable `name`; `AppConfig(field=...)` also works (populate_by_name)."""
+    return Field(default=default, validation_alias=name, **constraints)
+
+
+class AppConfig(BaseSettings):
+    """The process's settings. Precedence: keyword arguments, the environment, `.env` (or the
+    file `PATHWAY_ENV_FILE` names), the stack file (`DATABASE_URL`, `TEMPORAL_ADDRESS`,
+    `TEMPORAL_NAMESPACE`, `PATHWAY_CODEC_KEYS_FILE` only). Empty variables count as unset."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, populate_by_name=True, case_sensitive=True, env_ignore_empty=True,
+        # A `.env` shared with Docker Compose holds other services' variables: ignored, not refused.
+        extra="ignore")
+
+    temporal_address: str = _env("TEMPORAL_ADDRESS", "127.0.0.1:7233", pattern=r"^[\w.\-\[\]:]+:\d{1,5}$")
+    temporal_namespace: str = _env("TEMPORAL_NAMESPACE", "default", min_length=1)
+    task_queue: str = _env("PATHWAY_TASK_QUEUE", "patient-pathway", min_length=1)
+    log_format: str = _env("PATHWAY_LOG_FORMAT", "auto", pattern=r"^(auto|json|console)$")
+    log_level: str = _env("PATHWAY_LOG_LEVEL", "INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     """`debug` (any case) also shows the libraries' records below WARNING (pathway_runtime/logs)."""
 
-    database_url: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
+    database_url: str | None = _env("DATABASE_URL", pattern=r"^postgres(ql)?://")
     """None: `pathway dev` starts an embedded PostgreSQL; other commands refuse."""
 
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_sender: str = Field(default="ms-pathway@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
-    smtp_username: str | None = None
-    smtp_password: str | None = Field(default=None, repr=False)
-    smtp_starttls: bool = False
-    message_id_domain: str = Field(default="pathway.invalid", pattern=r"^[A-Za-z0-9.-]+$")
+    smtp_host: str | None = _env("SMTP_HOST")
+    smtp_port: int = _env("SMTP_PORT", 25, ge=1, le=65535)
+    smtp_sender: str = _env("SMTP_SENDER", "ms-pathway@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    smtp_username: str | None = _env("SMTP_USERNAME")
+    smtp_password: SecretStr | None = _env("SMTP_PASSWORD", repr=False)
+    smtp_starttls: bool = _env("SMTP_STARTTLS", False)
+    message_id_domain: str = _env("PATHWAY_MESSAGE_ID_DOMAIN", "pathway.invalid", pattern=r"^[A-Za-z0-9.-]+$")
 
-    webhook_url: str | None = Field(default=None, pattern=r"^https?://")
-    webhook_secret: str | None = Field(default=None, min_length=16, repr=False)
+    webhook_url: str | None = _env("WEBHOOK_URL", pattern=r"^https?://")
+    webhook_secret: SecretStr | None = _env("WEBHOOK_SECRET", min_length=16, repr=False)
+    """The HMAC key of the webhook's signature; required with `WEBHOOK_URL`."""
 
-    api_host: str = Field(default="127.0.0.1", min_length=1)
-    api_port: int = Field(default=8000, ge=1, le=65535)
-    api_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    api_host: str = _env("PATHWAY_API_HOST", "127.0.0.1", min_length=1)
+    api_port: int = _env("PATHWAY_API_PORT", 8000, ge=1, le=65535)
+    api_max_body_bytes: int = _env("PATHWAY_API_MAX_BODY_BYTES", 2 * 1024 * 1024, ge=1024)
     """Larger request bodies are refused (413) before they are parsed."""
-    api_temporal_timeout_s: float = Field(default=30.0, gt=0)
+    api_temporal_timeout_s: float = _env("PATHWAY_API_TEMPORAL_TIMEOUT_S", 30.0, gt=0)
     """How long a request waits for Temporal (an update, a query) before answering 503."""
-    api_concurrency: int = Field(default=16, ge=1, le=256)
+    api_concurrency: int = _env("PATHWAY_API_CONCURRENCY", 16, ge=1, le=256)
     """How many patients of one batch are sent to their workflows at once."""
-    reminder_quiet_seconds: float = Field(default=30.0, ge=0, le=86400)
+    reminder_quiet_seconds: float = _env("PATHWAY_REMINDER_QUIET_SECONDS", 30.0, ge=0, le=86400)
     """Reminders go out once a pathway has taken no new event for this long (a history sent one
     event per request settles first); see `contracts.pathway.PathwayTimings`."""
-    reconcile_every_minutes: float = Field(default=5.0, gt=0, le=1440)
+    reconcile_every_minutes: float = _env("PATHWAY_RECONCILE_EVERY_MINUTES", 5.0, gt=0, le=1440)
     """How often the `pathway-reconcile` schedule compares every pathway with the event store."""
-    ruleset_file: str | None = None
-    """The deployment's default ruleset file (`PATHWAY_RULESET`); None: the shipped
-    `rulesets/crc-sep-marseille.yaml`."""
-    centre_rulesets: str | None = Field(default=None, pattern=r"^\s*[A-Za-z0-9][\w.-]*=[^,]+(,\s*[A-Za-z0-9][\w.-]*=[^,]+)*\s*$")
-    """Centres with their own ruleset (`PATHWAY_CENTRE_RULESETS`): `C13=rulesets/c13.yaml,C06=...`."""
-    workflow_sandbox: bool = False
+
+    ruleset_file: str | None = _env("PATHWAY_RULESET")
+    """The deployment's default ruleset file; None: the shipped `rulesets/crc-sep-marseille.yaml`."""
+    centre_rulesets: str | None = _env("PATHWAY_CENTRE_RULESETS",
+                                       pattern=r"^\s*[A-Za-z0-9][\w.-]*=[^,]+(,\s*[A-Za-z0-9][\w.-]*=[^,]+)*\s*$")
+    """Centres with their own ruleset: `C13=/etc/pathway/marseille.yaml,C06=...` (docs/rulesets.md)."""
+
+    workflow_sandbox: bool = _env("PATHWAY_WORKFLOW_SANDBOX", False)
     """Run the pathway workflow in the SDK's sandbox (re-imports the workflow module for every
     pathway it loads and proxies its calls). Off in the worker process: it costs about a third
     of the worker's CPU per event (bench/ingestion), and determinism is guarded by the test
     suite, whose workers run sandboxed, and by the replay of stored histories."""
 
-    codec_keys: str | None = Field(default=None, repr=False)
+    codec_keys: SecretStr | None = _env("PATHWAY_CODEC_KEYS", repr=False)
     """Payload encryption keys, `key_id:base64,key_id:base64` (32-byte AES keys)."""
-    codec_keys_file: str | None = None
+    codec_keys_file: str | None = _env("PATHWAY_CODEC_KEYS_FILE")
     """A file holding the keys in the same form, read when PATHWAY_CODEC_KEYS is unset. Never
     looked for in the working directory: `pathway dev` writes its key file's absolute path
     into its stack file, which commands run beside it read (`read_stack_env`)."""
-    codec_active_key: str | None = None
+    codec_active_key: str | None = _env("PATHWAY_CODEC_ACTIVE_KEY")
     """The key id new payloads are encrypted with (default: the last listed)."""
-    insecure_plaintext_payloads: bool = False
+    insecure_plaintext_payloads: bool = _env("PATHWAY_INSECURE_PLAINTEXT_PAYLOADS", False)
     """Run without payload encryption: Temporal then holds every event, plan and reminder in
     clear, and the worker takes plain payloads from anyone. Only for tests that say why; a
     process with neither keys nor this refuses to start, and this beside keys is refused."""
-    codec_server_port: int = Field(default=8081, ge=1, le=65535)
-    codec_server_token: str | None = Field(default=None, min_length=16, repr=False)
-    codec_ui_origin: str = Field(default="http://127.0.0.1:8233", pattern=r"^https?://")
+    codec_server_port: int = _env("PATHWAY_CODEC_SERVER_PORT", 8081, ge=1, le=65535)
+    codec_server_token: SecretStr | None = _env("PATHWAY_CODEC_SERVER_TOKEN", min_length=16, repr=False)
+    codec_ui_origin: str = _env("PATHWAY_CODEC_UI_ORIGIN", "http://127.0.0.1:8233", pattern=r"^https?://")
     """The Temporal UI's origin, allowed by the codec server's CORS policy."""
-    metrics_host: str = Field(default="127.0.0.1", min_length=1)
+
+    metrics_host: str = _env("PATHWAY_METRICS_HOST", "127.0.0.1", min_length=1)
     """Where the metrics ports listen (0.0.0.0 in a container)."""
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_port: int | None = _env("PATHWAY_METRICS_PORT", ge=1, le=65535)
     """Prometheus metrics of the application (reminders, events) on this port."""
-    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    temporal_metrics_port: int | None = _env("PATHWAY_TEMPORAL_METRICS_PORT", ge=1, le=65535)
     """Prometheus metrics of the Temporal SDK runtime (workflows, activities, polls)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _webhook_is_signed(self) -> AppConfig:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _GIVEN_ONLY.get():
+            return (init_settings,)
+        env_file = os.environ.get(ENV_FILE_VARIABLE) or DEFAULT_ENV_FILE
+        dotenv = type(dotenv_settings)(settings_cls, env_file=env_file)  # type: ignore[call-arg]
+        return init_settings, env_settings, dotenv, StackFileSource(settings_cls)
 
     def centre_ruleset_files(self) -> dict[str, str]:
         """`PATHWAY_CENTRE_RULESETS` as centre -> file."""
@@ -101,50 +151,23 @@ class AppConfig(BaseModel):
         return PathwayTimings(quiet_seconds=self.reminder_quiet_seconds)
 
 
-ENV_NAMES = {
-    "temporal_address": "TEMPORAL_ADDRESS",
-    "temporal_namespace": "TEMPORAL_NAMESPACE",
-    "task_queue": "PATHWAY_TASK_QUEUE",
-    "log_format": "PATHWAY_LOG_FORMAT",
-    "log_level": "PATHWAY_LOG_LEVEL",
-    "database_url": "DATABASE_URL",
-    "smtp_host": "SMTP_HOST",
-    "smtp_port": "SMTP_PORT",
-    "smtp_sender": "SMTP_SENDER",
-    "smtp_username": "SMTP_USERNAME",
-    "smtp_password": "SMTP_PASSWORD",
-    "smtp_starttls": "SMTP_STARTTLS",
-    "message_id_domain": "PATHWAY_MESSAGE_ID_DOMAIN",
-    "webhook_url": "WEBHOOK_URL",
-    "webhook_secret": "WEBHOOK_SECRET",
-    "codec_keys": "PATHWAY_CODEC_KEYS",
-    "codec_keys_file": "PATHWAY_CODEC_KEYS_FILE",
-    "codec_active_key": "PATHWAY_CODEC_ACTIVE_KEY",
-    "insecure_plaintext_payloads": "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS",
-    "codec_server_port": "PATHWAY_CODEC_SERVER_PORT",
-    "codec_server_token": "PATHWAY_CODEC_SERVER_TOKEN",
-    "codec_ui_origin": "PATHWAY_CODEC_UI_ORIGIN",
-    "metrics_host": "PATHWAY_METRICS_HOST",
-    "metrics_port": "PATHWAY_METRICS_PORT",
-    "temporal_metrics_port": "PATHWAY_TEMPORAL_METRICS_PORT",
-    "api_host": "PATHWAY_API_HOST",
-    "api_port": "PATHWAY_API_PORT",
-    "api_max_body_bytes": "PATHWAY_API_MAX_BODY_BYTES",
-    "api_temporal_timeout_s": "PATHWAY_API_TEMPORAL_TIMEOUT_S",
-    "api_concurrency": "PATHWAY_API_CONCURRENCY",
-    "workflow_sandbox": "PATHWAY_WORKFLOW_SANDBOX",
-    "reminder_quiet_seconds": "PATHWAY_REMINDER_QUIET_SECONDS",
-    "ruleset_file": "PATHWAY_RULESET",
-    "centre_rulesets": "PATHWAY_CENTRE_RULESETS",
-    "reconcile_every_minutes": "PATHWAY_RECONCILE_EVERY_MINUTES",
-}
+def secret(value: SecretStr | None) -> str | None:
+    """A secret's text, where it is handed to the one library that needs it."""
+    return value.get_secret_value() if value is not None else None
 
 
-STACK_ENV_VARIABLE = "PATHWAY_STACK_ENV"
-DEFAULT_STACK_ENV = ".pathway/stack.env"
-"""`pathway dev` writes the addresses it chose here (in its data directory); commands run from
-the same directory read them, so `pathway submit` finds the stack it was started with."""
-STACK_ENV_NAMES = ("DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PATHWAY_CODEC_KEYS_FILE")
+ENV_NAMES: dict[str, str] = {name: str(field.validation_alias) for name, field in AppConfig.model_fields.items()}
+"""Field -> the variable it is read from (what deploy files and error messages name)."""
+
+
+class StackFileSource(PydanticBaseSettingsSource):
+    """The variables a running `pathway dev` wrote to its stack file (`STACK_ENV_NAMES` only)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns the whole file at once
+
+    def __call__(self) -> dict[str, Any]:
+        return read_stack_env(Path(os.environ.get(STACK_ENV_VARIABLE) or DEFAULT_STACK_ENV))
 
 
 def read_stack_env(path: Path) -> dict[str, str]:
@@ -158,17 +181,35 @@ def read_stack_env(path: Path) -> dict[str, str]:
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> AppConfig:
-    """From the environment (or `environ`); with the process environment, a variable it lacks
-    is taken from the stack file of a running `pathway dev` when there is one."""
-    if environ is None:
-        stack = read_stack_env(Path(os.environ.get(STACK_ENV_VARIABLE, DEFAULT_STACK_ENV)))
-        environ = {**stack, **{name: value for name, value in os.environ.items() if value}}
-    values = {field: environ[name] for field, name in ENV_NAMES.items() if environ.get(name)}
+    """The settings of this process (environment, `.env`, stack file), or of `environ` alone (a
+    mapping of variables, as tests and deploy checks give it: no other source is read).
+
+    Raises `ConfigError` naming each bad variable and what is wrong with it (never its value)."""
     try:
-        config = AppConfig(**values)
+        if environ is None:
+            return AppConfig()
+        token = _GIVEN_ONLY.set(True)
+        try:
+            return AppConfig(**{name: value for name, value in environ.items() if name in _VARIABLES and value})
+        finally:
+            _GIVEN_ONLY.reset(token)
     except ValidationError as error:
-        problems = "; ".join(f"{ENV_NAMES[str(e['loc'][0])]}: {e['msg']}" for e in error.errors())
-        raise ConfigError(f"invalid configuration: {problems}") from None
-    if config.webhook_url and not config.webhook_secret:
-        raise ConfigError("invalid configuration: WEBHOOK_SECRET is required when WEBHOOK_URL is set")
-    return config
+        raise ConfigError(f"invalid configuration: {problems(error)}") from None
+
+
+_VARIABLES = frozenset(ENV_NAMES.values())
+_GIVEN_ONLY: ContextVar[bool] = ContextVar("config_from_given_values_only", default=False)
+"""Set by `load_config(environ)`: the settings are built from that mapping, no other source."""
+
+
+def problems(error: ValidationError) -> str:
+    """`VARIABLE: what is wrong` for each error; a rule across variables names them itself."""
+    said = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = str(item["loc"][0]) if item["loc"] else ""
+        variable = ENV_NAMES.get(where, where)
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "too_short" and "min_length" in item.get("ctx", {}):
+            message = f"must be at least {item['ctx']['min_length']} characters"  # pydantic says "items" of a secret
+        said.append(f"{variable}: {message}" if variable else message)
+    return "; ".join(said)

@@ -13,7 +13,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner
 
 from codec.aes import CodecKeyError, CodecKeys, data_converter, parse_keys
-from pathway_runtime.config import AppConfig, ConfigError
+from pathway_runtime.config import AppConfig, ConfigError, secret
 
 _runtimes: dict[int, Runtime] = {}
 
@@ -31,7 +31,7 @@ def codec_keys(config: AppConfig) -> CodecKeys | None:
     """The payload-encryption keys the configuration names; None only under
     PATHWAY_INSECURE_PLAINTEXT_PAYLOADS. Raises `ConfigError` (naming the setting) when there
     are none, when the key file cannot be read, or when keys and the opt-out are both set."""
-    spec, source = config.codec_keys, "PATHWAY_CODEC_KEYS"
+    spec, source = secret(config.codec_keys), "PATHWAY_CODEC_KEYS"
     if not spec and config.codec_keys_file:
         source = "PATHWAY_CODEC_KEYS_FILE"
         try:
