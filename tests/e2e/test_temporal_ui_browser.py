@@ -1,10 +1,13 @@
 """The Temporal Web UI of the `pathway dev` stack in a real headless Chromium (Debian's,
 driven by Playwright): a pathway found by a search-attribute query, its history decoded
-through the codec server. Saves the screenshots docs/architecture.md shows."""
+through the codec server. Takes the screenshots docs/architecture.md shows: into docs/screenshots
+with PATHWAY_UPDATE_SCREENSHOTS=1 (to refresh them on purpose), else into the test's temporary
+directory, so a test run leaves the checkout as it found it."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -16,7 +19,11 @@ from tests.support.cli import EXAMPLES, run_cli
 from tests.support.waiting import eventually_blocking
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshots_dir(tmp_path: Path) -> Path:
+    return DOCS_SCREENSHOTS if os.environ.get("PATHWAY_UPDATE_SCREENSHOTS") == "1" else tmp_path / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -52,8 +59,9 @@ def test_an_engineer_finds_a_pathway_by_search_attribute_and_reads_its_decoded_h
             # one local activity shows by its name.
             page.get_by_text(re.compile(r"wake to refresh statuses, \d{4}-\d{2}-\d{2}|sleep until R\d+ ")).first.wait_for(timeout=30_000)
             page.get_by_text("settle_pathway").first.wait_for(timeout=30_000)
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "temporal-ui-timeline.png"))
+            shots = screenshots_dir(tmp_path)
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "temporal-ui-timeline.png"))
 
             page.get_by_role("tab", name="User Metadata").click()
             # The UI renders summaries and details (markdown) in sandboxed iframes.
@@ -61,7 +69,8 @@ def test_an_engineer_finds_a_pathway_by_search_attribute_and_reads_its_decoded_h
                                 interval_s=0.2, what="the static summary in the UI")
             eventually_blocking(lambda: shown(page, "2027-03-01 · R15 treatment_validation · upcoming"),
                                 interval_s=0.2, what="the live details in the UI")
-            page.screenshot(path=str(SCREENSHOTS / "temporal-ui-details.png"))
+            page.screenshot(path=str(shots / "temporal-ui-details.png"))
             browser.close()
     finally:
         stack.stop()
+    assert all((shots / name).stat().st_size > 10_000 for name in ("temporal-ui-timeline.png", "temporal-ui-details.png"))
