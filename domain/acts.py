@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from domain.events import (
     ClinicalEvent,
@@ -79,6 +80,7 @@ def is_follow_up_visit(e: ClinicalEvent) -> bool:
     return e.setting in ("crc", "hospital_platform") or (e.setting == "neurologist" and e.transmitted_to_crc)
 
 
+@cache  # one predicate per argument, so a rule context can memoise the acts it selects
 def has_component(component: str) -> Callable[[ClinicalEvent], bool]:
     return lambda e: isinstance(e, VisitCompleted) and component in e.components
 
@@ -99,9 +101,11 @@ def is_etp_referral(e: ClinicalEvent) -> bool:
     return isinstance(e, EtpReferralProposed)
 
 
+@cache  # one predicate per argument, so a rule context can memoise the acts it selects
 def validates(molecule: str) -> Callable[[ClinicalEvent], bool]:
     return lambda e: isinstance(e, TreatmentValidated) and e.molecule == molecule
 
 
+@cache  # one predicate per argument, so a rule context can memoise the acts it selects
 def is_lab_test(panel: str) -> Callable[[ClinicalEvent], bool]:
     return lambda e: isinstance(e, LabTestPerformed) and e.panel == panel

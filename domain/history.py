@@ -170,6 +170,8 @@ class _Folder:
         self.result = Timeline()
         self.ever_treated = False
         self.closed = False
+        self._risk: dict[str, bool] = {}
+        """Whether each molecule is a risk therapy, asked once: stages are decided every clinical day."""
 
     def apply(self, event: ClinicalEvent) -> None:
         t = self.result
@@ -295,7 +297,9 @@ class _Folder:
         t = self.result
         episode = t.current_episode
         if episode is not None:
-            return Stage.RISK_THERAPY if self.ruleset.is_risk(episode.molecule) else Stage.FIRST_LINE
+            if episode.molecule not in self._risk:
+                self._risk[episode.molecule] = self.ruleset.is_risk(episode.molecule)
+            return Stage.RISK_THERAPY if self._risk[episode.molecule] else Stage.FIRST_LINE
         if t.diagnosis is None:
             return None
         if self._is_cis_priority(t.diagnosis):

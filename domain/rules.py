@@ -9,6 +9,7 @@ log lines.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -37,12 +38,21 @@ class RuleContext:
         self.s = ruleset.settings
         self.as_of = as_of
         self.events = timeline.acts
+        # Several rules read the same acts (R3/R5/R10 visits, the MRIs of R4/R7/R12/R18): each
+        # selection is made once per plan, since a long pathway has hundreds of events.
+        self._acts: dict[Callable, list[A.Act]] = {}
+        self._mris: dict[tuple[tuple[str, ...], bool], list[A.Act]] = {}
 
     def mris(self, regions: tuple[str, ...], ofsep_only: bool = False) -> list[A.Act]:
-        return A.mri_exams(self.events, regions, self.s, ofsep_only)
+        key = (regions, ofsep_only)
+        if key not in self._mris:
+            self._mris[key] = A.mri_exams(self.events, regions, self.s, ofsep_only)
+        return self._mris[key]
 
     def acts(self, predicate: Callable) -> list[A.Act]:
-        return A.acts_where(self.events, predicate)
+        if predicate not in self._acts:
+            self._acts[predicate] = A.acts_where(self.events, predicate)
+        return self._acts[predicate]
 
     def start_regions(self) -> tuple[str, ...]:
         return A.BRAIN_AND_SPINAL if self.s.mri_policy is MriPolicy.CRC_MARSEILLE else A.BRAIN
@@ -163,9 +173,11 @@ def _mri_rhythm(ctx: RuleContext, period: StagePeriod, acts: list[A.Act]) -> Cal
                 months = o.every_months or default
         return months
 
+    days = sorted(a.on for a in acts)
+
     def interval(day: date) -> int:
-        following = next((a for a in acts if a.on > day), None)
-        bound = following.on if following else min(ctx.as_of, period.end or ctx.as_of)
+        following = bisect_right(days, day)  # the first MRI after `day`
+        bound = days[following] if following < len(days) else min(ctx.as_of, period.end or ctx.as_of)
         return in_force(bound)
 
     return interval

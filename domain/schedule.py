@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -42,6 +43,20 @@ def first_act(acts: Sequence[Act], not_before: date, end: date | None, exclude: 
     return None
 
 
+def _first_act_finder(acts: Sequence[Act]) -> Callable[[date, date | None], Act | None]:
+    """`first_act` for one list asked many times (a chain has as many instances as acts): by
+    bisection when the acts are in date order, as the rules' selections are; else by scanning."""
+    days = [a.on for a in acts]
+    if any(later < earlier for earlier, later in zip(days, days[1:])):
+        return lambda not_before, end: first_act(acts, not_before, end)
+
+    def find(not_before: date, end: date | None) -> Act | None:
+        i = bisect_left(days, not_before)
+        return acts[i] if i < len(acts) and (end is None or days[i] <= end) else None
+
+    return find
+
+
 def single(draft: Draft, acts: Sequence[Act], not_before: date, end: date | None) -> Draft:
     """One obligation satisfied by the first act from `not_before` on, or cancelled at `end`."""
     satisfier = first_act(acts, not_before, end)
@@ -62,7 +77,7 @@ def chain(
     first_not_before: date,
     interval_at: Callable[[date], int | None],
     end: date | None,
-    decorate: Callable[[Draft, int], Draft] = lambda d, n: d,
+    decorate: Callable[[Draft, int], Draft] | None = None,
 ) -> list[Draft]:
     """A rolling rhythm: instance 1 is due `first_due`; each next instance is due one
     interval after the act that satisfied the previous one. Acts after `end` (the
@@ -70,13 +85,14 @@ def chain(
     `interval_at(day)` gives the rhythm in force on a day (None: no further instance)."""
     drafts: list[Draft] = []
     due, not_before, n = first_due, first_not_before, 1
+    next_act = _first_act_finder(acts)
     while True:
-        draft = decorate(replace(template, id=f"{template.id}/{n}", due_on=due), n)
-        satisfier = first_act(acts, not_before, end)
+        satisfier = next_act(not_before, end)
+        outcome = {"satisfier": satisfier} if satisfier is not None else {"cancelled_on": end}
+        draft = replace(template, id=f"{template.id}/{n}", due_on=due, **outcome)  # one copy: long chains are hot
+        drafts.append(draft if decorate is None else decorate(draft, n))
         if satisfier is None:
-            drafts.append(replace(draft, cancelled_on=end))
             return drafts
-        drafts.append(replace(draft, satisfier=satisfier))
         months = interval_at(satisfier.on)
         if months is None:
             return drafts
@@ -91,7 +107,7 @@ def rolling_since_last(
     entered_on: date,
     interval_at: Callable[[date], int | None],
     end: date | None,
-    decorate: Callable[[Draft, int], Draft] = lambda d, n: d,
+    decorate: Callable[[Draft, int], Draft] | None = None,
 ) -> list[Draft]:
     """Rolling rhythm whose acts count whenever they happened: due one interval after
     the latest act, or after entering the stage when there was none."""
