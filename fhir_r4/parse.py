@@ -72,6 +72,8 @@ def read_resource(data: Any, path: str, expected: str | None = None) -> Resource
         return _model_of(resource_type).model_validate(data)
     except ValidationError as error:
         raise FhirRefused(422, _issues(error, path)) from None
+    except (KeyError, TypeError, ValueError):  # the library's own lookups (a contained resource of unknown type)
+        raise FhirRefused(422, [Issue("structure", "not a valid FHIR R4 resource", path)]) from None
 
 
 def _issues(error: ValidationError, prefix: str) -> list[Issue]:
@@ -95,6 +97,8 @@ def read_submission(data: Any, resource_type: str | None = None) -> Submission:
         bundle = Bundle.model_validate(shell)
     except ValidationError as error:
         raise FhirRefused(422, _issues(error, "Bundle")) from None
+    except (KeyError, TypeError, ValueError):
+        raise FhirRefused(422, [Issue("structure", "not a valid FHIR R4 Bundle", "Bundle")]) from None
     issues = _bundle_issues(bundle)
     entries = []
     for i, entry in enumerate(bundle.entry or []):
