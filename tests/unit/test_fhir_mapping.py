@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -218,7 +219,8 @@ def test_each_example_bundle_gives_the_plan_of_the_v1_batch_of_the_same_facts(na
     bundle = json.loads((EXAMPLES / "fhir" / f"{name}.bundle.json").read_text())
     from_fhir = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY).events
     ref = batch[0].patient_ref
-    assert {e.patient_ref for e in from_fhir} == {ref}
+    assert {e.patient_ref for e in from_fhir} == {ref.replace("DEMO-", "DEMO-FHIR-")}
+    from_fhir = [e.model_copy(update={"patient_ref": ref}) for e in from_fhir]
     expected = _without_event_ids(compute_plan(ref, batch, TODAY, ruleset))
     assert _without_event_ids(compute_plan(ref, from_fhir, TODAY, ruleset)) == expected
     assert expected["obligations"], "a plan with obligations"
@@ -255,3 +257,16 @@ def test_a_mapping_naming_a_molecule_the_ruleset_lacks_is_refused_with_its_line(
     (tmp_path / "m.fhir.yaml").write_text(text)
     with pytest.raises(RulesetError, match="natalizumab_xr, not in ruleset crc-sep-marseille"):
         load_mapping(tmp_path / "m.fhir.yaml", default())
+
+
+def test_the_bundle_shown_in_docs_fhir_md_gives_the_natalizumab_example_s_plan():
+    page = (EXAMPLES.parent / "docs" / "fhir.md").read_text()
+    [shown] = re.findall(r"^```json\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+    ruleset = default()
+    batch = [in_catalogue(parse_event(e), ruleset)
+             for e in json.loads((EXAMPLES / "natalizumab-patient.json").read_text())["events"]]
+    from_doc = to_events(read_facts(read_submission(json.loads(shown)), default_mapping()), {}, TODAY).events
+    assert {e.patient_ref for e in from_doc} == {"DEMO-FHIR-0001"}
+    from_doc = [e.model_copy(update={"patient_ref": "DEMO-0001"}) for e in from_doc]
+    expected = _without_event_ids(compute_plan("DEMO-0001", batch, TODAY, ruleset))
+    assert _without_event_ids(compute_plan("DEMO-0001", from_doc, TODAY, ruleset)) == expected
