@@ -62,7 +62,13 @@ async def record_fhir(intake: Intake, mapping: FhirMapping, submission: Submissi
                                 for r in invalid.refusals]) from None
     failed = [o for o in outcomes if o.error is not None]
     if failed:
-        raise _refused(failed, events)
+        refused = _refused(failed, events)
+        recorded = len(outcomes) - len(failed)
+        if recorded:  # each patient is all or nothing: say what was kept
+            refused = FhirRefused(refused.status, [*refused.issues, Issue(
+                "informational", f"the resources of {recorded} other patient(s) were recorded; sending the whole "
+                "Bundle again is safe (recorded versions are duplicates)", severity="information")])
+        raise refused
     return FhirRecorded(facts, events, outcomes)
 
 

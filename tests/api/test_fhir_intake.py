@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+import structlog
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement as R4BCapabilityStatement
 from fhirclient.models.bundle import Bundle as ClientBundle
 from fhirclient.models.capabilitystatement import CapabilityStatement as ClientCapabilityStatement
@@ -23,6 +25,9 @@ from fhirclient.server import FHIRServer
 from fhir_r4.parse import MAPPED_TYPES
 from store.event_store import EventStore
 from tests.support.api import Api
+from tests.support.waiting import eventually
+
+STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NAMES = ["natalizumab-patient", "cis-patient", "switch-fingolimod-ocrelizumab-patient", "alemtuzumab-stop-patient"]
@@ -204,3 +209,43 @@ async def test_metadata_is_a_capability_statement_listing_exactly_the_resources_
     assert (parsed.fhirVersion, parsed.kind, parsed.status) == ("4.0.1", "instance", "active")
     assert sorted(r.type for r in parsed.rest[0].resource) == sorted(MAPPED_TYPES)
 
+
+
+async def test_no_name_birth_date_ins_or_health_data_of_a_bundle_is_logged_or_stored(api, caplog):
+    ref = f"FHIR-{uuid.uuid4().hex[:8]}"
+    bundle = bundle_for("natalizumab-patient", ref)
+    patient = bundle["entry"][0]["resource"]
+    ins = "2900412345678"  # an INS-NIR shaped number, in FR Core's INS system
+    patient["identifier"].append({"system": "urn:oid:1.2.250.1.213.1.4.8", "value": ins})
+    private = [patient["name"][0]["family"], patient["name"][0]["given"][0], patient["birthDate"], ins]
+    health = ["natalizumab", "L04AG03", "426373005", "relapsing_remitting"]
+    caplog.set_level(logging.DEBUG)
+    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as captured:
+        assert (await post(api, "", bundle)).status_code == 200
+        await eventually(lambda: api.get(f"/v1/patients/{ref}/plan"), lambda r: r.status_code == 200,
+                         what="the plan")
+    lines = [json.dumps(entry, default=str) for entry in captured] + [
+        r.getMessage() + " " + json.dumps({k: v for k, v in vars(r).items() if k not in STANDARD}, default=str)
+        for r in caplog.records]
+    stored = json.dumps([e.model_dump(mode="json") for e in await EventStore(api.pool).for_patient(ref)])
+    assert any(ref in line for line in lines), "the request was logged"
+    assert [w for w in private + health if any(w in line for line in lines)] == []
+    assert [w for w in private if w in stored] == []
+
+
+async def test_a_transaction_is_all_or_nothing_per_patient_and_a_version_resent_with_other_content_is_409(api):
+    tag = uuid.uuid4().hex[:8]
+    kept, refused = f"FHIR-A-{tag}", f"FHIR-B-{tag}"
+    assert (await post(api, "Condition", diagnosis(refused))).status_code == 201
+    changed = {**diagnosis(refused), "recordedDate": "2026-02-01"}  # version 1 again, other content
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": diagnosis(kept), "request": {"method": "PUT", "url": f"Condition/{kept}-dx"}},
+        {"resource": changed, "request": {"method": "PUT", "url": f"Condition/{refused}-dx"}},
+        {"resource": statement(refused, "1", "2026-03-02"), "request": {"method": "PUT", "url": "MedicationStatement/x"}}]}
+    answer = await post(api, "", bundle)
+    issues = answer.json()["issue"]
+    assert answer.status_code == 409
+    assert (issues[0]["code"], issues[0]["expression"]) == ("conflict", ["Bundle.entry[1].resource"])
+    assert issues[-1]["severity"] == "information"
+    assert [e.type for e in await EventStore(api.pool).for_patient(kept)] == ["diagnosis_recorded"]
+    assert [e.type for e in await EventStore(api.pool).for_patient(refused)] == ["diagnosis_recorded"]
