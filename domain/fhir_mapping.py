@@ -97,7 +97,8 @@ class FhirMapping(BaseModel):
     id: str = Field(min_length=1)
     version: str = Field(min_length=1)
     ruleset: str = Field(min_length=1)
-    """The id of the ruleset whose catalogue the molecules belong to."""
+    """The id of the ruleset the mapping was written for (documentation: what is checked is that
+    every molecule it names is in the catalogue in force, `problems_with`)."""
     identifiers: Identifiers
     systems: dict[str, str] = {}
     conditions: tuple[ConditionRow, ...] = ()
@@ -146,11 +147,9 @@ class FhirMapping(BaseModel):
         return [f"{system}|{code}" for system, code in self._index[table]]
 
     def problems_with(self, ruleset: Ruleset) -> list[str]:
-        """What does not fit `ruleset`: another ruleset id, molecules its catalogue lacks."""
+        """What does not fit `ruleset`: the molecules its catalogue lacks (by code, name or alias)."""
         problems = []
-        if ruleset.id != self.ruleset:
-            problems.append(f"ruleset: the mapping is for ruleset {self.ruleset}, not {ruleset.id}")
         for row in self.medications:
-            if ruleset.molecule(row.molecule) is None:
+            if ruleset.resolve_molecule(row.molecule) is None:
                 problems.append(f"medications: {row.code} names molecule {row.molecule}, not in ruleset {ruleset.id}")
         return problems

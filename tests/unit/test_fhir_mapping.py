@@ -270,3 +270,10 @@ def test_the_bundle_shown_in_docs_fhir_md_gives_the_natalizumab_example_s_plan()
     from_doc = [e.model_copy(update={"patient_ref": "DEMO-0001"}) for e in from_doc]
     expected = _without_event_ids(compute_plan("DEMO-0001", batch, TODAY, ruleset))
     assert _without_event_ids(compute_plan("DEMO-0001", from_doc, TODAY, ruleset)) == expected
+
+
+def test_the_shipped_mapping_fits_the_example_ruleset_too_whose_id_differs():
+    from rulesets import EXAMPLES as RULESET_EXAMPLES
+    from rulesets import load
+
+    assert load_mapping(DEFAULT_FILE, load(RULESET_EXAMPLES / "current-therapies.yaml")).medications
