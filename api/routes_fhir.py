@@ -58,10 +58,20 @@ async def post_resource(request: Request, resource_type: str, token: Integration
     return await _post(request, token.name, resource_type)
 
 
-async def _post(request: Request, sender: str, resource_type: str | None) -> JSONResponse:
+@router.put("/fhir/r4/{resource_type}/{resource_id}", summary="Record a version of one FHIR resource",
+            response_class=JSONResponse)
+async def put_resource(request: Request, resource_type: str, resource_id: str, token: Integration) -> JSONResponse:
+    """FHIR's update: the same as a POST of the resource, whose `id` must be the one of the URL."""
+    return await _post(request, token.name, resource_type, resource_id)
+
+
+async def _post(request: Request, sender: str, resource_type: str | None, url_id: str | None = None) -> JSONResponse:
     rt = runtime(request)
     try:
         data = await _read(request, rt.config.api_max_body_bytes)
+        if url_id is not None and (not isinstance(data, dict) or data.get("id") != url_id):
+            raise FhirRefused(400, [Issue("invalid", "the resource's id must be the id of the URL",
+                                          f"{resource_type}.id")])
         submission = read_submission(data, resource_type)
         recorded = await record_fhir(rt.intake, rt.fhir_mapping, submission, sender)
     except FhirRefused as refused:

@@ -249,3 +249,20 @@ async def test_a_transaction_is_all_or_nothing_per_patient_and_a_version_resent_
     assert issues[-1]["severity"] == "information"
     assert [e.type for e in await EventStore(api.pool).for_patient(kept)] == ["diagnosis_recorded"]
     assert [e.type for e in await EventStore(api.pool).for_patient(refused)] == ["diagnosis_recorded"]
+
+
+async def test_an_update_with_fhirclient_records_a_new_version_and_an_id_other_than_the_url_s_is_400(api):
+    from fhirclient.models.medicationstatement import MedicationStatement
+
+    ref = f"FHIR-{uuid.uuid4().hex[:8]}"
+    first = MedicationStatement(statement(ref, "1", "2026-03-02"))
+    second = MedicationStatement(statement(ref, "2", "2026-03-16"))
+    server = fhir_server(api)
+    await asyncio.to_thread(first.update, server)  # PUT MedicationStatement/{id}; raises on a 4xx
+    await asyncio.to_thread(second.update, server)
+    wrong = await asyncio.to_thread(lambda: server.session.put(
+        f"{api.url}/fhir/r4/MedicationStatement/other-id", json=statement(ref, "3", "2026-03-20")))
+    starts = [e for e in await EventStore(api.pool).for_patient(ref) if e.type == "treatment_started"]
+    assert [(e.event_id.rsplit("/", 1)[-1], e.occurred_on.isoformat()) for e in starts] == [
+        ("1#start", "2026-03-02"), ("2#start", "2026-03-16")]
+    assert (wrong.status_code, wrong.json()["issue"][0]["expression"]) == (400, ["MedicationStatement.id"])
