@@ -17,6 +17,7 @@ from domain.events import nested_deeper_than
 from fhir_r4.capability import capability_statement
 from fhir_r4.outcome import FhirRefused, Issue, operation_outcome
 from fhir_r4.parse import MAPPED_TYPES, read_submission
+from fhir_r4.reader import Facts
 from service.fhir import FhirRecorded, record_fhir
 
 # Out of the OpenAPI document: a FHIR client discovers these through /fhir/r4/metadata (the
@@ -109,11 +110,13 @@ def _one(recorded: FhirRecorded) -> JSONResponse:
     changed = recorded.changed(fact)
     status = 202 if changed and recorded.pending() else 201 if changed else 200
     location = f"{fact.resource_type}/{fact.resource_id}" + (f"/_history/{fact.version}" if fact.version else "")
-    return fhir_response(operation_outcome([_informational(recorded, changed)]), status, {"Location": location})
+    return fhir_response(operation_outcome([_informational(recorded, fact, changed)]), status,
+                         {"Location": location})
 
 
-def _informational(recorded: FhirRecorded, changed: bool) -> Issue:
-    what = "recorded" if changed else "already recorded with the same content: nothing changed"
+def _informational(recorded: FhirRecorded, fact: Facts, changed: bool) -> Issue:
+    what = "recorded" if changed else "the treatment it names was in force that day already: no new start" \
+        if recorded.restated(fact) else "already recorded with the same content: nothing changed"
     delivery = "; the pathway takes it later (delivery pending)" if changed and recorded.pending() else ""
     return Issue("informational", what + delivery, severity="information")
 
@@ -130,7 +133,7 @@ def _response_bundle(recorded: FhirRecorded, bundle_type: str, count: int) -> di
         changed = recorded.changed(fact)
         location = f"{fact.resource_type}/{fact.resource_id}" + (f"/_history/{fact.version}" if fact.version else "")
         entries.append({"response": {"status": "201 Created" if changed else "200 OK", "location": location,
-                                     "outcome": operation_outcome([_informational(recorded, changed)])}})
+                                     "outcome": operation_outcome([_informational(recorded, fact, changed)])}})
     kind = "transaction-response" if bundle_type == "transaction" else "batch-response"
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
 

@@ -14,6 +14,10 @@ GIVES = {
     "MedicationStatement": "treatment_started at effectivePeriod.start (status active, completed, stopped) and "
                            "treatment_stopped at effectivePeriod.end (completed, stopped); a stop and a start on one "
                            "day is a switch (R20); medicationCodeableConcept: the mapping's medications",
+    "MedicationAdministration": "treatment_started at effectiveDateTime (status completed, in-progress), unless the "
+                                "patient is on that molecule that day already (the next infusion is no new start)",
+    "MedicationRequest": "treatment_started at authoredOn (status active, completed), unless the patient is on that "
+                         "molecule that day already (a renewal is no new start); stops come by MedicationStatement",
     "Procedure": "mri_performed (an MRI code; bodySite: regions; usedCode of a gadolinium agent: gadolinium), "
                  "treatment_validated (usedCode: the treatment), etp_assessed, etp_referral_proposed; status completed",
     "ImagingStudy": "mri_performed (modality MR; series.bodySite: regions; started: the date); status available",

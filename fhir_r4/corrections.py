@@ -16,7 +16,16 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from domain.events import ClinicalEvent, EventRetracted, TreatmentStopped, describe_errors, parse_event
+from domain.events import (
+    ClinicalEvent,
+    EventRetracted,
+    TreatmentStarted,
+    TreatmentStopped,
+    describe_errors,
+    parse_event,
+)
+from domain.history import build_timeline, select_events
+from domain.ruleset import Ruleset
 from fhir_r4.outcome import FhirRefused, Issue
 from fhir_r4.reader import Facts
 
@@ -57,17 +66,24 @@ class Origin:
 class Events:
     events: list[ClinicalEvent]
     origins: dict[str, Origin]
+    restated: frozenset[str] = frozenset()
+    """Ids of the starts a prescription or an administration implied but that were not recorded:
+    the patient was on that molecule that day already."""
 
 
-def to_events(facts: Sequence[Facts], stored: dict[str, list[ClinicalEvent]], today: date) -> Events:
+def to_events(facts: Sequence[Facts], stored: dict[str, list[ClinicalEvent]], today: date,
+              ruleset: Ruleset) -> Events:
     """The events to record for `facts`, given each patient's `stored` events: retractions of
     the earlier versions still in force first, then every stop before the other events (a
-    stop and a start on one day is a switch, R20), else in the order of the submission.
-    Raises `FhirRefused` (422) naming the element of each event the contract refuses."""
+    stop and a start on one day is a switch, R20), else in the order of the submission. A
+    start that only a prescription or an administration implies is left out when, under
+    `ruleset`, the patient is on that molecule that day already. Raises `FhirRefused` (422)
+    naming the element of each event the contract refuses."""
     live = {ref: _in_force(events) for ref, events in stored.items()}
     retractions: list[dict] = []
     mapped: list[dict] = []
     origins: dict[str, Origin] = {}
+    conditional: set[str] = set()
     for fact in facts:
         in_force = live.setdefault(fact.patient_ref, [])
         prefix = resource_prefix(fact)
@@ -82,13 +98,41 @@ def to_events(facts: Sequence[Facts], stored: dict[str, list[ClinicalEvent]], to
             eid = event_id(fact, event.role)
             mapped.append({"event_id": eid, "patient_ref": fact.patient_ref, **event.data})
             origins[eid] = Origin(fact.path, event.paths)
+            if event.unless_current:
+                conditional.add(eid)
             if eid not in in_force:
                 in_force.append(eid)
     events, issues = _parsed(retractions + mapped, origins)
     if issues:
         raise FhirRefused(422, issues)
+    events, restated = _without_restated_starts(events, conditional, stored, ruleset)
     events.sort(key=lambda e: 0 if isinstance(e, EventRetracted) else 1 if isinstance(e, TreatmentStopped) else 2)
-    return Events(events, origins)
+    return Events(events, origins, frozenset(restated))
+
+
+def _without_restated_starts(events: list[ClinicalEvent], conditional: set[str], stored: dict[str, list[ClinicalEvent]],
+                             ruleset: Ruleset) -> tuple[list[ClinicalEvent], set[str]]:
+    """`events` less the conditional starts of a molecule the patient is on that day, taken in
+    date order (the first infusion of a series starts the treatment, the next ones do not)."""
+    if not conditional:
+        return events, set()
+    order = {e.event_id: i for i, e in enumerate(events)}
+    kept = [e for e in events if e.event_id not in conditional]
+    restated = set()
+    for start in sorted((e for e in events if e.event_id in conditional), key=lambda e: e.occurred_on):
+        history = [*stored.get(start.patient_ref, []), *(e for e in kept if e.patient_ref == start.patient_ref)]
+        if _on_molecule(history, start, ruleset):
+            restated.add(start.event_id)
+        else:
+            kept.append(start)
+    return sorted(kept, key=lambda e: order[e.event_id]), restated
+
+
+def _on_molecule(history: list[ClinicalEvent], start: ClinicalEvent, ruleset: Ruleset) -> bool:
+    molecule = start.molecule if isinstance(start, TreatmentStarted) else None
+    current = build_timeline(select_events(history, ruleset.settings, start.occurred_on).events, ruleset).current_episode
+    return current is not None and molecule is not None and current.molecule == (ruleset.resolve_molecule(molecule)
+                                                                                  or molecule)
 
 
 def _in_force(events: Sequence[ClinicalEvent]) -> list[str]:

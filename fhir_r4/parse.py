@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from fhir_r4.outcome import FhirRefused, Issue
 
-MAPPED_TYPES = ("Condition", "MedicationStatement", "Procedure", "ImagingStudy", "Encounter", "Observation",
-                "CareTeam", "Patient")
+MAPPED_TYPES = ("Condition", "MedicationStatement", "MedicationAdministration", "MedicationRequest", "Procedure",
+                "ImagingStudy", "Encounter", "Observation", "CareTeam", "Patient")
 """The resource types the intake reads (the CapabilityStatement lists these); any other is refused."""
 BUNDLE_TYPES = ("transaction", "batch", "collection")
 ENTRY_METHODS = ("POST", "PUT")

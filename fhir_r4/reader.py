@@ -27,6 +27,10 @@ class MappedEvent:
     """The event, JSON-shaped, without `event_id` and `patient_ref`."""
     paths: dict[str, str] = field(default_factory=dict)
     """Event field -> FHIRPath of the element it comes from, to name it in a refusal."""
+    unless_current: bool = False
+    """A start that a prescription or an administration implies: recorded only when the patient
+    is not on that molecule on that day already (`fhir_r4.corrections`), so that a renewal or
+    the next infusion is not taken for a new start."""
 
 
 @dataclass(frozen=True)
@@ -182,22 +186,41 @@ class _Reader:
                                        "diagnosis": self.at("code")})]
 
     def _MedicationStatement(self) -> list[MappedEvent]:
-        if self.r.medicationCodeableConcept is None:
-            raise self.refuse("not-supported", "give the drug as medicationCodeableConcept (ATC)",
-                              "medicationReference")
-        row = self.row("medications", self.r.medicationCodeableConcept, "medicationCodeableConcept", "medication")
+        molecule, paths = self.molecule()
         self.status("active", "completed", "stopped")
         period = self.r.effectivePeriod
         start, start_path = self.day(("effectivePeriod.start", period.start if period else None),
                                      ("effectiveDateTime", self.r.effectiveDateTime))
-        paths = {"molecule": self.at("medicationCodeableConcept")}
         events = [MappedEvent("start", {"type": "treatment_started", "occurred_on": start.isoformat(),
-                                        "molecule": row.molecule}, {**paths, "occurred_on": start_path})]
+                                        "molecule": molecule}, {**paths, "occurred_on": start_path})]
         if self.r.status in ("completed", "stopped"):
             end, end_path = self.day(("effectivePeriod.end", period.end if period else None))
             events.append(MappedEvent("stop", {"type": "treatment_stopped", "occurred_on": end.isoformat(),
-                                               "molecule": row.molecule}, {**paths, "occurred_on": end_path}))
+                                               "molecule": molecule}, {**paths, "occurred_on": end_path}))
         return events
+
+    def molecule(self) -> tuple[str, dict[str, str]]:
+        if self.r.medicationCodeableConcept is None:
+            raise self.refuse("not-supported", "give the drug as medicationCodeableConcept (ATC)",
+                              "medicationReference")
+        row = self.row("medications", self.r.medicationCodeableConcept, "medicationCodeableConcept", "medication")
+        return row.molecule, {"molecule": self.at("medicationCodeableConcept")}
+
+    def _MedicationAdministration(self) -> list[MappedEvent]:
+        molecule, paths = self.molecule()
+        self.status("completed", "in-progress")
+        period = self.r.effectivePeriod
+        on, on_path = self.day(("effectiveDateTime", self.r.effectiveDateTime),
+                               ("effectivePeriod.start", period.start if period else None))
+        return [MappedEvent("start", {"type": "treatment_started", "occurred_on": on.isoformat(), "molecule": molecule},
+                            {**paths, "occurred_on": on_path}, unless_current=True)]
+
+    def _MedicationRequest(self) -> list[MappedEvent]:
+        molecule, paths = self.molecule()
+        self.status("active", "completed")
+        on, on_path = self.day(("authoredOn", self.r.authoredOn))
+        return [MappedEvent("start", {"type": "treatment_started", "occurred_on": on.isoformat(), "molecule": molecule},
+                            {**paths, "occurred_on": on_path}, unless_current=True)]
 
     def _Procedure(self) -> list[MappedEvent]:
         self.status("completed")

@@ -35,6 +35,10 @@ class FhirRecorded:
     def pending(self) -> bool:
         return any(o.recorded and o.recorded.summary.delivery == "pending" for o in self.outcomes)
 
+    def restated(self, fact: Facts) -> bool:
+        """Whether the start this resource implies was left out: its treatment was in force already."""
+        return any(event_id(fact, e.role) in self.events.restated for e in fact.events)
+
     def changed(self, fact: Facts) -> bool:
         """Whether this resource recorded something new (an event or a retraction)."""
         accepted = self.accepted()
@@ -54,7 +58,7 @@ async def record_fhir(intake: Intake, mapping: FhirMapping, submission: Submissi
     except DatabaseUnavailable:
         raise FhirRefused(503, [Issue("transient", "PostgreSQL cannot be reached; nothing was recorded; retry "
                                       "later")]) from None
-    events = to_events(facts, stored, intake.today())
+    events = to_events(facts, stored, intake.today(), intake.rulesets.default)
     try:
         outcomes = await record(intake, events.events, sender)
     except InvalidEvents as invalid:

@@ -266,3 +266,19 @@ async def test_an_update_with_fhirclient_records_a_new_version_and_an_id_other_t
     assert [(e.event_id.rsplit("/", 1)[-1], e.occurred_on.isoformat()) for e in starts] == [
         ("1#start", "2026-03-02"), ("2#start", "2026-03-16")]
     assert (wrong.status_code, wrong.json()["issue"][0]["expression"]) == (400, ["MedicationStatement.id"])
+
+
+async def test_a_series_of_infusions_starts_the_treatment_once_and_says_so_for_the_others(api):
+    ref = f"FHIR-{uuid.uuid4().hex[:8]}"
+    infusions = [resource(ref=ref, resourceType="MedicationAdministration", id=f"{ref}-ma-{n}", status="completed",
+                          medicationCodeableConcept={"coding": [{"system": ATC, "code": "L04AG03"}]},
+                          effectiveDateTime=day) for n, day in enumerate(["2026-03-02", "2026-03-30", "2026-04-27"])]
+    bundle = {"resourceType": "Bundle", "type": "batch", "entry": [
+        {"resource": r, "request": {"method": "PUT", "url": f"MedicationAdministration/{r['id']}"}} for r in infusions]}
+    answer = await post(api, "", bundle)
+    entries = answer.json()["entry"]
+    starts = [e for e in await EventStore(api.pool).for_patient(ref) if e.type == "treatment_started"]
+    assert (answer.status_code, answer.json()["type"]) == (200, "batch-response")
+    assert [e["response"]["status"] for e in entries] == ["201 Created", "200 OK", "200 OK"]
+    assert "no new start" in entries[1]["response"]["outcome"]["issue"][0]["diagnostics"]
+    assert [(s.molecule, s.occurred_on.isoformat()) for s in starts] == [("natalizumab", "2026-03-02")]

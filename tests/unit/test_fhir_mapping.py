@@ -38,13 +38,13 @@ def cc(system: str, code: str) -> dict:
 
 def events_of(resource: dict, stored: list | None = None) -> list:
     submission = read_submission(resource, resource["resourceType"])
-    return to_events(read_facts(submission, default_mapping()), {"PSEUDO-1": stored or []}, TODAY).events
+    return to_events(read_facts(submission, default_mapping()), {"PSEUDO-1": stored or []}, TODAY, default()).events
 
 
 def refusal(resource: dict, resource_type: str | None = None) -> FhirRefused:
     with pytest.raises(FhirRefused) as refused:
         submission = read_submission(resource, resource_type or resource["resourceType"])
-        to_events(read_facts(submission, default_mapping()), {}, TODAY)
+        to_events(read_facts(submission, default_mapping()), {}, TODAY, default())
     return refused.value
 
 
@@ -217,7 +217,7 @@ def test_each_example_bundle_gives_the_plan_of_the_v1_batch_of_the_same_facts(na
     ruleset = default()
     batch = [in_catalogue(parse_event(e), ruleset) for e in json.loads((EXAMPLES / f"{name}.json").read_text())["events"]]
     bundle = json.loads((EXAMPLES / "fhir" / f"{name}.bundle.json").read_text())
-    from_fhir = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY).events
+    from_fhir = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY, default()).events
     ref = batch[0].patient_ref
     assert {e.patient_ref for e in from_fhir} == {ref.replace("DEMO-", "DEMO-FHIR-")}
     from_fhir = [e.model_copy(update={"patient_ref": ref}) for e in from_fhir]
@@ -239,7 +239,7 @@ def _without_event_ids(plan) -> dict:
 def test_no_name_or_birth_date_of_the_bundle_reaches_an_event(name):
     bundle = json.loads((EXAMPLES / "fhir" / f"{name}.bundle.json").read_text())
     patient = bundle["entry"][0]["resource"]
-    events = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY).events
+    events = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY, default()).events
     text = json.dumps([e.model_dump(mode="json") for e in events])
     assert patient["name"][0]["family"] not in text and patient["birthDate"] not in text
 
@@ -265,7 +265,7 @@ def test_the_bundle_shown_in_docs_fhir_md_gives_the_natalizumab_example_s_plan()
     ruleset = default()
     batch = [in_catalogue(parse_event(e), ruleset)
              for e in json.loads((EXAMPLES / "natalizumab-patient.json").read_text())["events"]]
-    from_doc = to_events(read_facts(read_submission(json.loads(shown)), default_mapping()), {}, TODAY).events
+    from_doc = to_events(read_facts(read_submission(json.loads(shown)), default_mapping()), {}, TODAY, default()).events
     assert {e.patient_ref for e in from_doc} == {"DEMO-FHIR-0001"}
     from_doc = [e.model_copy(update={"patient_ref": "DEMO-0001"}) for e in from_doc]
     expected = _without_event_ids(compute_plan("DEMO-0001", batch, TODAY, ruleset))
@@ -277,3 +277,37 @@ def test_the_shipped_mapping_fits_the_example_ruleset_too_whose_id_differs():
     from rulesets import load
 
     assert load_mapping(DEFAULT_FILE, load(RULESET_EXAMPLES / "current-therapies.yaml")).medications
+
+
+def administration(day: str, number: int) -> dict:
+    return {"resourceType": "MedicationAdministration", "id": f"ma-{number}", "status": "completed",
+            "subject": SUBJECT, "medicationCodeableConcept": cc("http://www.whocc.no/atc", "L04AG03"),
+            "effectiveDateTime": day}
+
+
+def test_a_series_of_administrations_starts_the_treatment_once_on_the_first_infusion():
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": administration(day, n)} for n, day in enumerate(["2026-04-27", "2026-03-02", "2026-03-30"])]}
+    result = to_events(read_facts(read_submission(bundle), default_mapping()), {}, TODAY, default())
+    [start] = result.events
+    assert (start.type, start.molecule, start.occurred_on, start.event_id) == (
+        "treatment_started", "natalizumab", date(2026, 3, 2), "fhir:MedicationAdministration/ma-1/-#start")
+    assert result.restated == {"fhir:MedicationAdministration/ma-0/-#start", "fhir:MedicationAdministration/ma-2/-#start"}
+
+
+def test_an_administration_or_a_renewed_prescription_of_the_treatment_in_force_records_nothing():
+    stored = events_of(statement())
+    renewal = {"resourceType": "MedicationRequest", "id": "mr-1", "status": "active", "intent": "order",
+               "subject": SUBJECT, "medicationCodeableConcept": cc("http://www.whocc.no/atc", "L04AG03"),
+               "authoredOn": "2026-09-01"}
+    assert events_of(administration("2026-04-01", 1), stored=stored) == []
+    assert events_of(renewal, stored=stored) == []
+    [start] = events_of(renewal)
+    assert (start.type, start.occurred_on) == ("treatment_started", date(2026, 9, 1))
+
+
+def test_a_prescription_that_states_no_act_yet_is_refused_naming_its_status():
+    draft = {"resourceType": "MedicationRequest", "id": "mr-2", "status": "draft", "intent": "order",
+             "subject": SUBJECT, "medicationCodeableConcept": cc("http://www.whocc.no/atc", "L04AG03"),
+             "authoredOn": "2026-09-01"}
+    assert refusal(draft).issues[0].expression == "MedicationRequest.status"
