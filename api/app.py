@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from api import contract, routes_events, routes_health, routes_patients, routes_worklist
+from api import contract, routes_events, routes_fhir, routes_health, routes_patients, routes_worklist
 from api.models import EventSubmission
 from api.problems import PROBLEM_JSON, install_handlers
 from api.request_log import RequestLog
@@ -22,7 +22,7 @@ from api.runtime import Runtime
 from api.temporal import connect_lazily
 from domain.events import EVENT_TYPES
 from domain.ruleset import RulesetRegistry
-from pathway_runtime.bootstrap import rulesets_for
+from pathway_runtime.bootstrap import fhir_mapping_for, rulesets_for
 from pathway_runtime.config import AppConfig, ConfigError
 from pathway_runtime.presence import announced
 from store.db import create_pool
@@ -36,11 +36,12 @@ def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg
     # FastAPIOffline (fastapi-offline): /docs and /redoc load Swagger UI and ReDoc from the
     # installed package, not from a CDN that hospital networks often filter.
     rulesets = rulesets_for(config)  # a bad ruleset file stops the API here (ConfigError)
+    fhir_mapping_for(config)  # and so does a bad FHIR mapping
     app = FastAPIOffline(title="MS follow-up pathway API", version=API_VERSION,
                          description=contract.description(rulesets),
                          lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
     # Each route carries its full path (/v1/...), which the request log shows as the route.
-    for module in (routes_events, routes_patients, routes_worklist, routes_health):
+    for module in (routes_events, routes_fhir, routes_patients, routes_worklist, routes_health):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(RequestLog)

@@ -10,7 +10,8 @@ from fastapi import Request
 from temporalio.client import Client
 
 from api.token_gate import TokenGate
-from pathway_runtime.bootstrap import intake_for
+from domain.fhir_mapping import FhirMapping
+from pathway_runtime.bootstrap import fhir_mapping_for, intake_for
 from pathway_runtime.config import AppConfig
 from service.intake import Intake
 from store.event_store import EventStore
@@ -32,13 +33,15 @@ class Runtime:
     tokens: TokenStore
     token_gate: TokenGate
     intake: Intake
+    fhir_mapping: FhirMapping
+    """The FHIR R4 intake's codes (`PATHWAY_FHIR_MAPPING`, docs/fhir.md)."""
 
     @classmethod
     def wire(cls, config: AppConfig, client: Client, pool: asyncpg.Pool, intake: Intake | None = None) -> Runtime:
         tokens = TokenStore(pool)
         return cls(config=config, client=client, pool=pool, events=EventStore(pool), read_model=ReadModel(pool),
                    reminders=ReminderLog(pool), worklist=Worklist(pool), tokens=tokens, token_gate=TokenGate(tokens),
-                   intake=intake or intake_for(config, client, pool))
+                   intake=intake or intake_for(config, client, pool), fhir_mapping=fhir_mapping_for(config))
 
 
 def runtime(request: Request) -> Runtime:

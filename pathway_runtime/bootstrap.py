@@ -15,10 +15,13 @@ from activities.delivery import Channel, StaffDelivery
 from activities.notifications import LogChannel
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.webhook import WebhookChannel, WebhookSettings
+from domain.fhir_mapping import FhirMapping
 from domain.ruleset import RulesetRegistry
 from pathway_runtime.config import AppConfig, ConfigError, secret
 from rulesets import RulesetError
 from rulesets import registry as load_registry
+from rulesets.fhir import DEFAULT_FILE as FHIR_MAPPING_FILE
+from rulesets.fhir import load_mapping
 from service.handoff import Handoff
 from service.intake import Intake
 from service.settlement import Settlement
@@ -80,6 +83,15 @@ def rulesets_for(config: AppConfig) -> RulesetRegistry:
         except RulesetError as error:
             raise ConfigError(str(error)) from None
     return _registries[key]
+
+
+def fhir_mapping_for(config: AppConfig) -> FhirMapping:
+    """The FHIR intake's mapping as configured, checked against the default ruleset. A bad file
+    stops the process with a `ConfigError` naming its lines and fields."""
+    try:
+        return load_mapping(config.fhir_mapping_file or FHIR_MAPPING_FILE, rulesets_for(config).default)
+    except RulesetError as error:
+        raise ConfigError(str(error)) from None
 
 
 def handoff_for(config: AppConfig, client: Client, pool: asyncpg.Pool) -> Handoff:

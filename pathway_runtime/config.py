@@ -87,6 +87,9 @@ class AppConfig(BaseSettings):
     centre_rulesets: str | None = _env("PATHWAY_CENTRE_RULESETS",
                                        pattern=r"^\s*[A-Za-z0-9][\w.-]*=[^,]+(,\s*[A-Za-z0-9][\w.-]*=[^,]+)*\s*$")
     """Centres with their own ruleset: `C13=/etc/pathway/marseille.yaml,C06=...` (docs/rulesets.md)."""
+    fhir_mapping_file: str | None = _env("PATHWAY_FHIR_MAPPING")
+    """The FHIR R4 intake's mapping (docs/fhir.md); None: the shipped
+    `rulesets/fhir/crc-sep-marseille.fhir.yaml`. Checked against the default ruleset."""
 
     workflow_sandbox: bool = _env("PATHWAY_WORKFLOW_SANDBOX", False)
     """Run the pathway workflow in the SDK's sandbox (re-imports the workflow module for every

@@ -42,6 +42,7 @@ OPTIONAL = {
     "PATHWAY_REMINDER_QUIET_SECONDS": "reminder settling; the default (30 s) is the documented behaviour",
     "PATHWAY_RECONCILE_EVERY_MINUTES": "the reconcile schedule's interval; the default (5 min) is documented",
     "PATHWAY_RULESET": "the deployment's default ruleset; unset, the shipped rulesets/crc-sep-marseille.yaml",
+    "PATHWAY_FHIR_MAPPING": "the FHIR intake's mapping; unset, the shipped rulesets/fhir/crc-sep-marseille.fhir.yaml",
     "PATHWAY_CENTRE_RULESETS": "centres with their own ruleset file; unset, every centre runs the default",
     "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS": "tests only (payloads in clear); must stay unset here",
     "PATHWAY_CODEC_KEYS_FILE": "read only when PATHWAY_CODEC_KEYS is unset (`pathway dev` writes that file); "
