@@ -259,7 +259,7 @@ class _Walk:
         for key, (at, obligation) in sorted(self.pending.items(), key=lambda item: (item[1][0], item[0])):
             if at <= following:
                 day = local_date(at, self.ruleset.settings)
-                self.acts.append(act_for(obligation, self.ref, day, f"sim-{len(self.acts) + 1:04d}"))
+                self.acts.append(act_for(obligation, self.ref, day, f"{self.ref}-sim-{len(self.acts) + 1:04d}"))
                 del self.pending[key]
         return following
 

@@ -60,8 +60,8 @@ def test_r15_r18_compliant_natalizumab_patient_gets_six_monthly_validations_and_
                    if o.rule == "R15"]
     assert validations == [
         ("2026-03-02", "satisfied", "demo-nat-5"), ("2026-09-02", "satisfied", "demo-nat-7"),
-        ("2027-03-01", "satisfied", "sim-0002"), ("2027-09-01", "satisfied", "sim-0003"),
-        ("2028-03-01", "satisfied", "sim-0005"), ("2028-09-01", "satisfied", "sim-0006"),
+        ("2027-03-01", "satisfied", "DEMO-0001-sim-0002"), ("2027-09-01", "satisfied", "DEMO-0001-sim-0003"),
+        ("2028-03-01", "satisfied", "DEMO-0001-sim-0005"), ("2028-09-01", "satisfied", "DEMO-0001-sim-0006"),
         ("2029-03-01", "upcoming", None),
     ]
     assert [(p.name, str(p.start), str(p.end)) for p in simulation.stages] == [
