@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from domain.errors import EventRefused
 from pathway_cli.inputs import InvalidInput, parse_events_text
@@ -57,9 +58,11 @@ def run(args: argparse.Namespace, config: AppConfig) -> int:
     if args.json:
         print(simulation.model_dump_json(indent=2))
     elif args.html:
-        from rendering_staff.simulation_page import simulation_page
+        from staff_view.simulation_page import simulation_page
 
-        args.html.write_text(simulation_page(simulation), encoding="utf-8")
+        today = datetime.now(ZoneInfo(simulation.start.tzinfo.key)).date() if isinstance(
+            simulation.start.tzinfo, ZoneInfo) else None
+        args.html.write_text(simulation_page(simulation, today), encoding="utf-8")
         print(f"wrote {args.html}: {len(simulation.obligations)} obligations, {len(simulation.reminders)} reminders")
     else:
         print(render_simulation(simulation))
