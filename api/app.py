@@ -14,7 +14,15 @@ from fastapi_offline import FastAPIOffline
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from api import contract, routes_events, routes_health, routes_patients, routes_simulations, routes_worklist
+from api import (
+    contract,
+    routes_events,
+    routes_health,
+    routes_patients,
+    routes_simulations,
+    routes_staff,
+    routes_worklist,
+)
 from api.models import EventSubmission
 from api.problems import PROBLEM_JSON, install_handlers
 from api.request_log import RequestLog
@@ -40,7 +48,7 @@ def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg
                          description=contract.description(rulesets),
                          lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
     # Each route carries its full path (/v1/...), which the request log shows as the route.
-    for module in (routes_events, routes_patients, routes_worklist, routes_simulations, routes_health):
+    for module in (routes_events, routes_patients, routes_worklist, routes_simulations, routes_health, routes_staff):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(RequestLog)
