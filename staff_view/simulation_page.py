@@ -32,7 +32,7 @@ def simulation_timeline(simulation: Simulation, today: date | None = None) -> Ti
                     for e in simulation.events),
         bands=tuple([Band("stage", word(p.name, "stage"), p.start, p.end) for p in simulation.stages]
                     + [Band("track", word(p.name, "track"), p.start, p.end) for p in simulation.tracks]),
-        today=today,
+        today=today, open_until=end,
     )
 
 

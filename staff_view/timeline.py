@@ -89,6 +89,9 @@ class Timeline:
     bands: tuple[Band, ...] = ()
     today: date | None = None
     description: str = ""
+    open_until: date | None = None
+    """How far an open obligation's late part runs: today for a followed patient (the default),
+    the horizon for a simulation."""
 
 
 def render_svg(timeline: Timeline) -> str:
@@ -110,8 +113,10 @@ def render_svg(timeline: Timeline) -> str:
     for name, y in positions.items():
         d.append(dw.Line(LABEL_WIDTH, y + ROW, WIDTH - RIGHT, y + ROW, stroke=GRID, stroke_width=0.5))
         d.append(dw.Text(name, 12, 8, y + ROW / 2 + 4, fill=INK))
+    window_end = date.fromordinal(scale.start.toordinal() + scale.days)
+    open_until = min(timeline.open_until or timeline.today or window_end, window_end)
     for bar in timeline.bars:
-        _bar(d, scale, bar, positions[bar.row])
+        _bar(d, scale, bar, positions[bar.row], open_until)
     for tick in timeline.ticks:
         _tick(d, scale, tick, positions[tick.row])
     d.append(dw.Text("Événements", 12, 8, events_y + ROW / 2 + 4, fill=INK, font_weight="bold"))
@@ -169,12 +174,13 @@ def _bands(d: dw.Drawing, scale: _Scale, bands: list[Band], y: float, lane: str)
             d.append(dw.Text(band.name, 11, x0 + 4, y + BAND / 2 + 4, fill=INK))
 
 
-def _bar(d: dw.Drawing, scale: _Scale, bar: Bar, y: float) -> None:
-    """The window (heads-up to due) and the late part (due to the close), each cut at the close:
-    an obligation satisfied or cancelled early shows its mark alone."""
+def _bar(d: dw.Drawing, scale: _Scale, bar: Bar, y: float, open_until: date) -> None:
+    """The window (heads-up to due) and the late part (due to the close; for an open one, to
+    today or the end of the picture), each cut at the close: an obligation satisfied or
+    cancelled early shows its mark alone."""
     top, height = y + 7, ROW - 14
-    closed = bar.closed or date.fromordinal(scale.start.toordinal() + scale.days)
-    window_end = min(bar.due, closed)
+    closed = bar.closed or open_until
+    window_end = bar.due if bar.closed is None else min(bar.due, closed)
     if window_end > bar.start or (window_end == bar.start and closed >= bar.due):
         x0 = scale.x(bar.start)
         window = dw.Rectangle(x0, top, max(scale.x(window_end) - x0, 2), height, fill=COLOURS["window"],
