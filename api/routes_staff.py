@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from api.runtime import runtime
 from api.staff_session import (
     LOGIN_CSRF_COOKIE,
+    Identity,
     clear_session,
     login_csrf,
     same,
@@ -46,6 +47,7 @@ from staff_view.words import pages
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 PAGE = 50
+MAX_PAGE = 20_000
 MAX_FORM_BYTES = 16 * 1024
 STATUSES = ["upcoming", "due", "overdue", "defaulted"]
 ACTS = {"rcp_validation", "crc_information", "surveillance_end"}
@@ -136,7 +138,7 @@ async def worklist(request: Request) -> Response:
         return _to_sign_in(request)
     q = request.query_params
     f = _filters(q)
-    page = max(int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1, 1)
+    page = min(max(int(q["page"]) if q.get("page", "").isdigit() and len(q["page"]) < 7 else 1, 1), MAX_PAGE)
     rows = await runtime(request).worklist.open_obligations(
         centre_id=f["centre"], neurologist_id=f["neurologist"], status=[f["status"]] if f["status"] else None,
         kind=f["kind"], due_after=f["due_after"], due_before=f["due_before"], limit=PAGE + 1,
@@ -172,11 +174,17 @@ def _is_ref(value: str) -> bool:
 
 
 @router.get("/patients/{patient_ref}")
-async def patient(request: Request, patient_ref: str, notice: str | None = None, error: str | None = None,
-                  status: int = 200) -> Response:
+async def patient(request: Request, patient_ref: str) -> Response:
     who = await signed_in(request)
     if who is None:
         return _to_sign_in(request)
+    notice = "Acte enregistré." if request.query_params.get("enregistre") == "1" else None
+    return await _patient_page(request, who, patient_ref, notice=notice)
+
+
+async def _patient_page(request: Request, who: Identity, patient_ref: str, notice: str | None = None,
+                        error: str | None = None, status: int = 200) -> Response:
+    """The page; `notice` and `error` come from this code only, never from the query string."""
     if not _is_ref(patient_ref):
         return _page("base.html", status=404)
     rt = runtime(request)
@@ -190,7 +198,6 @@ async def patient(request: Request, patient_ref: str, notice: str | None = None,
     today = local_date(rt.intake.handoff.clock(), ruleset.settings)
     svg = render_svg(patient_timeline(plan, records, reminders, ruleset, today))
     obligations = sorted(plan.obligations, key=lambda o: (o.status not in OPEN_STATUSES, o.due_on, o.id))
-    notice = notice or ("Acte enregistré." if request.query_params.get("enregistre") == "1" else None)
     return _page("patient.html", status=status, who=who, plan=plan, obligations=obligations, timeline=Markup(svg),
                  records=records, reminders=reminders, today=today, zone=ruleset.settings.timezone,
                  tracks=[t.code for t in ruleset.tracks], notice=notice, error=error)
@@ -211,10 +218,10 @@ async def record_act(request: Request, patient_ref: str) -> Response:
         check_admissible(event, rt.intake.today())
         outcomes = await record(rt.intake, [event], who.name)
     except (ValueError, ValidationError, EventRefused) as problem:
-        return await patient(request, patient_ref, error=_said(problem), status=422)
+        return await _patient_page(request, who, patient_ref, error=_said(problem), status=422)
     failed = [o.error for o in outcomes if o.error is not None]
     if failed:
-        return await patient(request, patient_ref, error=_said(failed[0]), status=422)
+        return await _patient_page(request, who, patient_ref, error=_said(failed[0]), status=422)
     return RedirectResponse(f"/staff/patients/{patient_ref}?enregistre=1", status_code=303)
 
 

@@ -101,3 +101,17 @@ async def test_revoking_the_token_ends_its_sessions(api):
         assert (await http.get("/staff/liste")).status_code == 200
         await TokenStore(api.pool).revoke(name)
         assert (await http.get("/staff/liste")).status_code == 303
+
+
+async def test_a_refused_act_is_shown_on_the_page_and_nothing_is_recorded(api, patient_ref):
+    centre = f"C{uuid.uuid4().hex[:6]}"
+    await seed_overdue_natalizumab_patient(api, patient_ref, centre)
+    async with signed_in_client(api, f"coord-{uuid.uuid4().hex[:6]}") as (http, _):
+        page = await http.get(f"/staff/patients/{patient_ref}?error=Appelez+le+0800")
+        assert "Appelez" not in page.text  # messages come from the server, never from the address
+        csrf = CSRF.search(page.text).group(1)
+        refused = await http.post(f"/staff/patients/{patient_ref}/actes", data={
+            "csrf": csrf, "acte": "rcp_validation", "date": today().isoformat(), "molecule": "aspirin"})
+        assert refused.status_code == 422
+        assert "Refusé" in refused.text and "unknown molecule" in refused.text
+    assert len(await stored_events(api, patient_ref, 6)) == 6
