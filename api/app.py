@@ -14,7 +14,16 @@ from fastapi_offline import FastAPIOffline
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from api import contract, routes_events, routes_fhir, routes_health, routes_patients, routes_worklist
+from api import (
+    contract,
+    routes_events,
+    routes_fhir,
+    routes_health,
+    routes_patients,
+    routes_simulations,
+    routes_staff,
+    routes_worklist,
+)
 from api.models import EventSubmission
 from api.problems import PROBLEM_JSON, install_handlers
 from api.request_log import RequestLog
@@ -41,7 +50,8 @@ def create_app(config: AppConfig, *, client: Client | None = None, pool: asyncpg
                          description=contract.description(rulesets),
                          lifespan=_lifespan(config, client, pool), separate_input_output_schemas=False)
     # Each route carries its full path (/v1/...), which the request log shows as the route.
-    for module in (routes_events, routes_fhir, routes_patients, routes_worklist, routes_health):
+    for module in (routes_events, routes_fhir, routes_patients, routes_worklist, routes_simulations, routes_health,
+                   routes_staff):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(RequestLog)
@@ -70,19 +80,21 @@ def _lifespan(config: AppConfig, client: Client | None, pool: asyncpg.Pool | Non
 
 
 def _openapi(app: FastAPI, rulesets: RulesetRegistry) -> dict[str, Any]:
-    """FastAPI's document, plus the request body of POST /v1/events: the route reads the body
-    itself (size cap, strict JSON, per-event errors), so its schema is added here, from the
-    same domain models that validate it."""
+    """FastAPI's document, plus the request bodies of POST /v1/events and POST /v1/simulations:
+    the routes read the body themselves (size cap, strict JSON, per-event errors), so their
+    schemas are added here, from the same domain models that validate them."""
     if app.openapi_schema is None:
         document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
                                separate_input_output_schemas=False)
-        body = TypeAdapter(EventSubmission).json_schema(ref_template="#/components/schemas/{model}")
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for name, schema in body.pop("$defs", {}).items():
-            if name in schemas and _without_defaults(schemas[name]) != _without_defaults(schema):
-                raise RuntimeError(f"OpenAPI component {name!r} differs between request and response")
-            schemas[name] = schema
-        schemas["EventSubmission"] = body
+        for component, model in (("EventSubmission", EventSubmission),
+                                 ("SimulationRequest", routes_simulations.SimulationRequest)):
+            body = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+            for name, schema in body.pop("$defs", {}).items():
+                if name in schemas and _without_defaults(schemas[name]) != _without_defaults(schema):
+                    raise RuntimeError(f"OpenAPI component {name!r} differs between request and response")
+                schemas[name] = schema
+            schemas[component] = body
         _type_is_required(schemas)
         _onset_required_for_cis(schemas)
         _codes_in_force(schemas, rulesets)

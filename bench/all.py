@@ -22,7 +22,7 @@ from typing import Any
 from bench.common import RATIO_NOTE, machine
 from bench.stack import RESULTS_DIR, ROOT
 
-BENCHMARKS = ("domain", "ingestion", "onboarding", "storm", "footprint", "preview")
+BENCHMARKS = ("domain", "ingestion", "onboarding", "storm", "footprint", "preview", "worklist")
 TIMEOUT_S = {"quick": 300, "full": 2400}
 MARKDOWN = ROOT / "bench" / "RESULTS.md"
 

@@ -11,6 +11,7 @@
     pathway rebuild P-0001 [--check] repair a pathway from the event store
     pathway reconcile                repair every pathway that disagrees with the event store
     pathway rules [check|diff|preview] the rulesets in force; check, compare, preview one
+    pathway simulate EVENTS --years N  what the pathway asks of one patient over N years (nothing stored)
     pathway worker                   the worker alone (TEMPORAL_ADDRESS, DATABASE_URL)
     pathway api [--host H --port P]  the HTTP API (OpenAPI docs at /docs)
     pathway token create|revoke|list bearer tokens of the HTTP API
@@ -33,7 +34,15 @@ from temporalio.service import RPCError
 
 from domain.errors import EventRefused
 from domain.planner import local_date
-from pathway_cli import api_commands, codec_commands, db_commands, pathway_commands, rules_commands, temporal_commands
+from pathway_cli import (
+    api_commands,
+    codec_commands,
+    db_commands,
+    pathway_commands,
+    rules_commands,
+    simulate_commands,
+    temporal_commands,
+)
 from pathway_cli.inputs import InvalidInput
 from pathway_cli.reach import Unreachable, database_unreachable
 from pathway_runtime.config import ConfigError, load_config
@@ -100,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pathway_commands.add_parsers(commands)
     rules_commands.add_parsers(commands)
+    simulate_commands.add_parsers(commands)
     commands.add_parser("worker", help="run the worker against TEMPORAL_ADDRESS and DATABASE_URL")
     db_commands.add_parsers(commands)
     codec_commands.add_parsers(commands)
@@ -142,6 +152,12 @@ def run(argv: list[str]) -> int:
     if args.command in codec_commands.COMMANDS:
         try:
             return codec_commands.run(args, config)
+        except ConfigError as error:
+            print(f"pathway: {error}", file=sys.stderr)
+            return EXIT_INVALID
+    if args.command in simulate_commands.COMMANDS:
+        try:
+            return simulate_commands.run(args, config)
         except ConfigError as error:
             print(f"pathway: {error}", file=sys.stderr)
             return EXIT_INVALID

@@ -76,6 +76,11 @@ class AppConfig(BaseSettings):
     """How long a request waits for Temporal (an update, a query) before answering 503."""
     api_concurrency: int = _env("PATHWAY_API_CONCURRENCY", 16, ge=1, le=256)
     """How many patients of one batch are sent to their workflows at once."""
+    staff_session_secret: SecretStr | None = _env("PATHWAY_STAFF_SESSION_SECRET", min_length=32, repr=False)
+    """Signs the staff pages' session cookies; every API replica needs the same one. Unset: a
+    random one per process (sessions end when the API restarts)."""
+    staff_session_hours: float = _env("PATHWAY_STAFF_SESSION_HOURS", 8.0, gt=0, le=24)
+    """How long a staff sign-in lasts."""
     reminder_quiet_seconds: float = _env("PATHWAY_REMINDER_QUIET_SECONDS", 30.0, ge=0, le=86400)
     """Reminders go out once a pathway has taken no new event for this long (a history sent one
     event per request settles first); see `contracts.pathway.PathwayTimings`."""

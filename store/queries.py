@@ -57,6 +57,7 @@ CENTRES_BY_ID = _sql("centres_by_id")
 NEUROLOGISTS_BY_ID = _sql("neurologists_by_id")
 
 WORKLIST_OPEN_OBLIGATIONS = _sql("worklist_open_obligations")
+WORKLIST_OPEN_OBLIGATIONS_LATEST_FIRST = _sql("worklist_open_obligations_latest_first")
 
 PING = _sql("ping")
 

@@ -58,8 +58,10 @@ class Worklist:
         due_after: date | None = None,
         limit: int = 100,
         offset: int = 0,
+        latest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        """Obligations joined with their patient, by due date then patient.
+        """Obligations joined with their patient, by due date then patient: the most late first,
+        or with `latest_first` the least late first (the staff worklist's sort by lateness).
 
         `status` defaults to the open ones (upcoming, due, overdue, defaulted), and `overdue`
         includes `defaulted` (`statuses_for`); `kind`
@@ -71,7 +73,7 @@ class Worklist:
             raise ValueError(f"offset must not be negative, not {offset}")
         async with connection(self._pool) as conn:
             rows = await conn.fetch(
-                queries.WORKLIST_OPEN_OBLIGATIONS,
+                queries.WORKLIST_OPEN_OBLIGATIONS_LATEST_FIRST if latest_first else queries.WORKLIST_OPEN_OBLIGATIONS,
                 statuses_for(status), centre_id, neurologist_id, _texts(kind), due_after, due_before, limit, offset,
             )
         return [dict(r) for r in rows]

@@ -52,6 +52,9 @@ async def provoke(api: Api, case: str, ref: str):
             return await api.post(event(ref, "mri_performed", regions=[]))
         case "invalid-parameters":
             return await get("/v1/worklist?due_before=2026-1-5")
+        case "invalid-simulation":
+            return await post("/v1/simulations", json={"events": [event(ref, "edss_recorded", score=2.0)], "years": 0},
+                              headers=api.staff)
         case "unknown-parameter":
             return await get("/v1/worklist?centr=C13")
         case "bad-limit":
@@ -80,6 +83,7 @@ CATALOGUE = {  # case: (status, problem type, a message the user reads)
     "unsupported-media-type": (415, "unsupported-media-type", "send the events as application/json"),
     "invalid-events": (422, "invalid-events", ISSUE_12["an empty regions"]),
     "invalid-parameters": (422, "invalid-parameters", ISSUE_12["due_before=2026-1-5"]),
+    "invalid-simulation": (422, "invalid-simulation", "must be at least 1"),
     "unknown-parameter": (422, "invalid-parameters", "unknown query parameter; known: "),
     "bad-limit": (422, "invalid-parameters", "must be a whole number"),
     "bad-status": (422, "invalid-parameters", "must be 'upcoming', 'due', 'overdue', 'defaulted', 'satisfied' or "

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("domain", "ingestion", "onboarding", "storm", "footprint", "preview")
+BENCHMARKS = ("domain", "ingestion", "onboarding", "storm", "footprint", "preview", "worklist")
 RESULT_KEYS = {"benchmark", "quick", "command", "date", "duration_s", "machine", "settings", "rows", "rounds", "notes"}
 ROW_KEYS = {"measure", "unit", "project", "baseline", "ratio", "higher_is_better", "note"}
 

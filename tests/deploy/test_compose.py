@@ -45,6 +45,8 @@ OPTIONAL = {
     "PATHWAY_FHIR_MAPPING": "the FHIR intake's mapping; unset, the shipped rulesets/fhir/crc-sep-marseille.fhir.yaml",
     "PATHWAY_CENTRE_RULESETS": "centres with their own ruleset file; unset, every centre runs the default",
     "PATHWAY_INSECURE_PLAINTEXT_PAYLOADS": "tests only (payloads in clear); must stay unset here",
+    "PATHWAY_STAFF_SESSION_SECRET": "signs staff-page sessions; unset, a random one per API process (one replica)",
+    "PATHWAY_STAFF_SESSION_HOURS": "staff sign-in length; the default (8 h) is the documented behaviour",
     "PATHWAY_CODEC_KEYS_FILE": "read only when PATHWAY_CODEC_KEYS is unset (`pathway dev` writes that file); "
                                "the stack gives the keys themselves",
 }

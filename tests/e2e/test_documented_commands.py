@@ -23,7 +23,7 @@ from pathway_cli.main import build_parser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PAGES = [REPOSITORY / "README.md", *sorted((REPOSITORY / "docs").glob("*.md"))]
-RUN_ORDER = ["README.md", "cli.md", "api.md", "architecture.md", "privacy.md", "rulesets.md", "fhir.md"]
+RUN_ORDER = ["README.md", "cli.md", "api.md", "architecture.md", "privacy.md", "rulesets.md", "fhir.md", "simulation.md"]
 """Pages whose runnable blocks run against the stack, in this order (the README's tour first)."""
 RUNNABLE = {"pathway", "curl", "temporal", "."}
 BLOCK = re.compile(r"^```(?:bash|sh)\n(.*?)^```", re.MULTILINE | re.DOTALL)
