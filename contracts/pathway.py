@@ -169,8 +169,9 @@ class SettleInput(_Message):
     not settled since it was reset or replaced."""
 
 
-SendOutcome = Literal["sent", "waiting", "failed", "stale"]
-"""`sent`: delivered on every channel (now or before). `waiting`: no recipient address yet;
+SendOutcome = Literal["sent", "queued", "waiting", "failed", "stale"]
+"""`sent`: delivered on every channel (now or before). `queued`: its e-mail waits for the
+recipients' daily digest (the other channels have it). `waiting`: no recipient address yet;
 `failed`: refused for good by a channel (a bad address): both stay undelivered, shown on the
 plan, and are offered again at later settles. `stale`: the store has newer events than the
 plan the reminder came from; nothing was sent and the run settles again first."""
