@@ -74,6 +74,10 @@ class StaffDelivery:
         return self._directory
 
     @property
+    def message_id_domain(self) -> str:
+        return self._domain
+
+    @property
     def digests(self) -> DigestStore:
         return self._digests
 

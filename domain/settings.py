@@ -105,9 +105,15 @@ class PathwaySettings(BaseModel):
     """The centre's time zone: it decides "today" and the reminder hour."""
 
     delivery_mode: DeliveryMode = DeliveryMode.DIGEST
-    """Reminders by e-mail: `digest` (one message per recipient a day, at `reminder_time`,
-    listing every reminder due to them) or `immediate` (one message per reminder, when it falls
-    due). The webhook and log channels always deliver at once (machines, not readers)."""
+    """Reminders by e-mail: `digest` (one message per recipient a day, `digest_after_minutes`
+    after `reminder_time`, listing every reminder due to them) or `immediate` (one message per
+    reminder, when it falls due). The webhook and log channels always deliver at once (machines,
+    not readers)."""
+
+    digest_after_minutes: int = Field(default=30, ge=0, le=600)
+    """**Interpretation** of "one e-mail a day at the centre's reminder hour": reminders fall due
+    at `reminder_time` and each pathway queues its own (after its quiet period, 30 s; a morning
+    of 2,000 patients takes minutes), so the digest leaves this long after, with the day's items."""
 
     delivery_mode_by_kind: dict[str, DeliveryMode] = Field(default_factory=dict)
     """Per obligation kind, a mode other than `delivery_mode` (e.g. `treatment_validation: immediate`)."""

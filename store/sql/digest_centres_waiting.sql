@@ -1,1 +1,6 @@
-SELECT DISTINCT centre_id FROM digest_items WHERE digest_id IS NULL ORDER BY centre_id
+-- Centres with items no sent digest carries (never attached, or attached to one not sent).
+SELECT DISTINCT i.centre_id
+FROM digest_items AS i
+LEFT JOIN digests AS d ON d.digest_id = i.digest_id
+WHERE d.status IS DISTINCT FROM 'sent'
+ORDER BY i.centre_id
