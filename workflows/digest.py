@@ -21,9 +21,11 @@ class DigestWorkflow:
                                 timezone=start.timezone)
         return await workflow.execute_activity(
             DIGEST_ACTIVITY, request, result_type=DigestReport,
-            start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=timedelta(minutes=2),
+            # A heartbeat per recipient (each send is bounded by the SMTP timeout, 10 s): a lost worker
+            # is noticed within 30 s and the digest goes on on another one.
+            start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=timedelta(seconds=30),
             # An SMTP outage: retried with backoff for the day; digests already sent are skipped.
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), backoff_coefficient=2.0,
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
                                      maximum_interval=timedelta(minutes=10)),
             schedule_to_close_timeout=timedelta(hours=20),
             summary=f"daily digest of {start.scope}",
