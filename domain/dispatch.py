@@ -10,6 +10,12 @@
   the last overdue rung is what defaults the obligation, so it goes out on its own day
   only. Once that day has passed unsent (a late onboarding, an outage), the obligation is
   defaulted without a message, and no message follows it.
+- **Interpretation** of the quiet go-live (issue 14): a history is imported simply by sending it
+  back-dated (no import flag to forget or misuse); "the import" is when the store first received
+  the patient's events. No rung before it is replayed (above); an obligation whose current rung
+  at that point is an overdue one is `found_at_import`: listed once, under its own heading, in
+  the recipients' next digest, and flagged on the worklist. Nothing is e-mailed during the
+  import in `digest` mode: everything waits for the digest.
 - A rung whose delivery waits for a recipient (no address in the directory yet) or failed
   is not delivered: it is offered again at every settle, and the plan shows an anomaly.
 
@@ -124,9 +130,10 @@ def current_rung(obligation: Obligation, now: datetime) -> ReminderStep | None:
 
 
 def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: Ruleset,
-                  based_on_seq: int = 0) -> tuple[ReminderMessage, ...]:
+                  based_on_seq: int = 0, imported_at: datetime | None = None) -> tuple[ReminderMessage, ...]:
     """The reminders to send at `now` (an aware instant), one at most per open obligation;
-    `ruleset` is the one that computed the plan."""
+    `ruleset` is the one that computed the plan; `imported_at`, when the store first received
+    the patient's events (an overdue rung before it is `found_at_import`)."""
     settings = ruleset.settings
     today = local_date(now, settings)
     due: list[ReminderMessage] = []
@@ -147,6 +154,7 @@ def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: 
             based_on_seq=based_on_seq, ruleset=ruleset.reference,
             centre=plan.care_team.centre_id if plan.care_team else settings.default_centre_id,
             mode=settings.delivery_mode_for(obligation.kind.value, escalated).value, locale=settings.locale,
+            found_at_import=imported_at is not None and rung.step.startswith("overdue_") and rung.at < imported_at,
         ))
     return tuple(due)
 

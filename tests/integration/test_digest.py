@@ -56,3 +56,27 @@ async def test_the_cis_patients_r1_items_go_out_as_one_digest_per_recipient_once
     assert all(r.status == "sent" and r.digest_id for r in rows), "each item's delivery is in the reminder log"
     worklist = [w for w in await Worklist(pool).open_obligations(centre_id=centre) if w["patient_ref"] == patient_ref]
     assert {(w["reminder_email"], w["digest_day"]) for w in worklist} == {("sent", report.day)}
+
+
+async def test_a_back_dated_history_sends_nothing_at_import_and_lists_its_overdue_items_under_their_own_heading(
+        env, pool, patient_ref, tmp_path):
+    centre, neurologist = await own_centre(pool, tmp_path, patient_ref)
+    async with staff_stack(env.client, pool, rulesets=single(default_ruleset()), directory=False) as stack:
+        s = Scenario(env, stack, patient_ref)
+        diagnosed = await s.today() - timedelta(days=400)  # yearly R5, R6, R7 due 35 days ago
+        await s.record_events([s.event("diagnosis_recorded", diagnosed, diagnosis="relapsing_remitting"),
+                               s.event("care_team_assigned", diagnosed, neurologist_id=neurologist, centre_id=centre)])
+        rows = await eventually(lambda: queued(pool, patient_ref, 3), what="the overdue items queued")
+        assert stack.catcher.received == [], "nothing is e-mailed during the import"
+        worklist = [w for w in await Worklist(pool).open_obligations(centre_id=centre) if w["patient_ref"] == patient_ref]
+        assert {(w["rule"], w["reminder_email"], w["found_at_import"]) for w in worklist} == {
+            ("R5", "queued", True), ("R6", "queued", True), ("R7", "queued", True)}
+
+        report = await run_digest(env.client, stack.task_queue, centre)
+
+    assert report.sent == 2, "one message to the neurologist, one to the coordinator (escalated)"
+    text = next(m for m in stack.catcher.messages if m["To"].startswith(neurologist.lower())).get_body(
+        ("plain",)).get_content()
+    assert "== En retard constaté à l'import (3) ==" in text
+    assert "(35\u00a0jours de retard)" in text
+    assert {r.rule for r in rows} == {"R5", "R6", "R7"}
