@@ -12,6 +12,8 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.delivery import StaffDelivery
+from activities.digests import DigestActivities
 from activities.notifications import NotificationActivities, Notifier
 from activities.reconcile import ReconcileActivities
 from activities.settlement import SettlementActivities
@@ -26,6 +28,7 @@ from pathway_runtime.temporal import connect_temporal, workflow_runner
 from service.handoff import Handoff
 from store.event_store import EventStore
 from store.reminder_log import ReminderLog
+from workflows.digest import DigestWorkflow
 from workflows.patient_pathway import PatientPathwayWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
@@ -46,13 +49,15 @@ def build_worker(
     events = EventStore(pool)
     handoff = Handoff.on(client, pool, task_queue, rulesets, timings, handoff_timeout_s)
     settlement = handoff.settlement
+    digests = [DigestActivities(notifier, notifier.message_id_domain).send_digests] \
+        if isinstance(notifier, StaffDelivery) else []
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PatientPathwayWorkflow, ReconcileWorkflow],
+        workflows=[PatientPathwayWorkflow, ReconcileWorkflow, DigestWorkflow],
         activities=[SettlementActivities(settlement).settle,
                     NotificationActivities(notifier, events).send_reminder,
-                    ReconcileActivities(handoff, events, ReminderLog(pool)).reconcile],
+                    ReconcileActivities(handoff, events, ReminderLog(pool)).reconcile, *digests],
         # On SIGTERM, running deliveries get time to finish (compose waits 30 s).
         graceful_shutdown_timeout=timedelta(seconds=20),
         **workflow_runner(sandboxed),

@@ -53,7 +53,8 @@ class LogChannel:
     def __init__(self, logger: structlog.typing.FilteringBoundLogger | None = None) -> None:
         self._log = logger or structlog.get_logger("reminders")
 
-    async def send(self, message: ReminderMessage, to: list[str]) -> str:
+    async def send(self, message: ReminderMessage, to: list[str], content: object = None) -> str:
+        """Logs identifiers only, never the rendered text (`content` is ignored)."""
         await self._log.ainfo(
             "reminder",
             reminder_id=message.reminder_id,

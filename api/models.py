@@ -65,12 +65,15 @@ class ReminderRecord(_Out):
     scheduled_at: datetime
     escalated: bool
     recipients: list[dict[str, Any]]
-    status: Literal["pending", "sent", "waiting", "failed"]
-    """`waiting`: no recipient address in the directory yet; it goes out once one is known."""
+    status: Literal["pending", "queued", "sent", "waiting", "failed"]
+    """`queued`: waiting for the recipients' daily digest; `waiting`: no recipient address in the
+    directory yet; it goes out once one is known."""
     attempts: int
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    digest_id: str | None = None
+    """The digest its e-mail went out in (null: sent on its own, or not yet)."""
 
 
 class PatientReminders(_Out):
@@ -96,6 +99,13 @@ class WorklistItem(_Out):
     undelivered_reminder: str | None = None
     """Why the obligation's latest reminder has not reached anyone (no address in the
     directory, a refused address); null when it was delivered or none is due yet."""
+    reminder_email: Literal["pending", "queued", "sent", "waiting", "failed"] | None = None
+    """Where the latest reminder's e-mail stands (`queued`: in the recipients' next digest)."""
+    digest_id: str | None = None
+    digest_day: date | None = None
+    """The digest (and its day) the latest reminder went out in, or is attached to."""
+    found_at_import: bool = False
+    """The latest reminder was found overdue when the history arrived (a go-live import)."""
 
 
 class WorklistPage(_Out):

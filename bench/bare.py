@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from delivery.email import SmtpChannel
     from domain.dispatch import ReminderMessage
+    from rendering.letters import Addressee, Letter, render_letter
 
 BARE_WORKFLOW = "BareWorkflow"
 
@@ -44,7 +45,10 @@ class BareActivities:
     async def send_email(self, email: BareEmail) -> str:
         if self._channel is None:
             raise RuntimeError("the bare worker has no SMTP channel (SMTP_HOST unset)")
-        return await self._channel.send(email.message, list(email.to))
+        m = email.message  # rendered as the project renders one reminder (the directory look-up aside)
+        content = render_letter(Letter(to=Addressee(m.recipients[0].role, m.recipients[0].id), items=(m,),
+                                       day=m.scheduled_at.date(), centre_name="CRC SEP Marseille"))
+        return await self._channel.send(m, list(email.to), content)
 
 
 @workflow.defn(name=BARE_WORKFLOW)

@@ -4,10 +4,13 @@ endpoint, `POST /v1/events` with 1,000 events (50 patients) per request, beside 
 update-with-start carrying each patient's 20 events in one update, as many at once as the
 API sends (2 clients x PATHWAY_API_CONCURRENCY).
 
-The project's worker is wired as in production, e-mail to a local SMTP server: a late
-onboarding sends, for each open obligation, the latest reminder whose time has come.
+The project's worker is wired as in production, e-mail to a local SMTP server, the shipped
+ruleset (`delivery_mode: digest`): a late onboarding queues, for each open obligation, the
+latest reminder whose time has come, and e-mails nothing during the import; the next digest
+(run once all rounds are in, as the centre's schedule would) sends each recipient one e-mail.
+It prints both counts: e-mails during the import, and e-mails and distinct recipients of the digest.
 Three project figures: acknowledged (every request answered), stored (every event in the
-event store) and settled (the worker idle again: plans published, reminders sent).
+event store) and settled (the worker idle again: plans published, reminders queued).
 
 Rounds alternate (project, bare, project, bare...), each with new patients.
 
@@ -17,6 +20,7 @@ Rounds alternate (project, bare, project, bare...), each with new patients.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -27,6 +31,7 @@ from bench.common import Report, Row, main
 from bench.drivers import CpuMeter, bare_updates, post_events, wait_stored
 from bench.histories import patient_history
 from bench.stack import open_stack, wait_idle
+from contracts.pathway import DIGEST_WORKFLOW, DigestInput, DigestReport
 from delivery.mail_catcher import MailCatcher
 from domain.planner import local_date
 from pathway_runtime.config import AppConfig
@@ -134,16 +139,36 @@ async def run(args: argparse.Namespace) -> Report:
                 "cpu_s": meter.used()})
             print(f"  bare    round {r}: {count} patients, {bare.events} events: acknowledged {acknowledged:.1f} s",
                   flush=True)
+        # Reminders leave a pathway once it has been quiet (PATHWAY_REMINDER_QUIET_SECONDS): let the
+        # last round's go (queued, or e-mailed if the ruleset said immediate) before counting.
+        await asyncio.sleep(AppConfig().reminder_quiet_seconds + 5)
+        await settle()
+        during_import = len(catcher.received)
+        digest = await next_digest(stack.client, queues["project"], run_id)
+        received = catcher.received[during_import:]
+        recipients = {address for r in received for address in r.rcpt_tos}
     report.rows = rows(report.rounds)
     failures = sum(r["failures"] for r in report.rounds)
     project = [r for r in report.rounds if r["path"] == "project"]
+    report.settings["digest"] = {"emails_during_import": during_import, "digest_emails": len(received),
+                                 "digest_recipients": len(recipients), "digest_items": digest.items}
+    print(f"  e-mails during the import: {during_import}; next digest: {len(received)} e-mails to "
+          f"{len(recipients)} distinct recipients, {digest.items} items", flush=True)
     report.notes.append(f"{sizes.patients} patients x {EVENTS_EACH} events through the API batch endpoint "
                         f"({PATIENTS_PER_REQUEST} patients per request, {sizes.clients} clients); "
-                        f"{sum(r['reminders'] for r in project)} reminders e-mailed "
-                        f"({sum(r['emails'] for r in project)} e-mails) while settling")
+                        f"{sum(r['reminders'] for r in project)} reminder rows, "
+                        f"{during_import} e-mails during the import; the next digest: {len(received)} e-mails "
+                        f"to {len(recipients)} distinct recipients ({digest.items} items)")
     if failures:
         report.notes.append(f"{failures} requests failed (see rounds[].errors)")
     return report
+
+
+async def next_digest(client, task_queue: str, run_id: str) -> DigestReport:
+    """The digest of every centre on the default ruleset, started as its schedule would."""
+    return await client.execute_workflow(
+        DIGEST_WORKFLOW, DigestInput(scope="default", timezone="Europe/Paris"), id=f"digest-{run_id}",
+        task_queue=task_queue, result_type=DigestReport)
 
 
 def _sum(rounds: list[dict[str, Any]], path: str, key: str) -> float:

@@ -28,6 +28,10 @@ SEND_REMINDER_ACTIVITY = "send_reminder"
 RECONCILE_WORKFLOW = "PathwayReconcile"
 RECONCILE_ACTIVITY = "reconcile_pathways"
 RECONCILE_SCHEDULE = "pathway-reconcile"
+DIGEST_WORKFLOW = "PathwayDigest"
+DIGEST_ACTIVITY = "send_digests"
+DIGEST_SCHEDULE_PREFIX = "pathway-digest-"
+"""`pathway-digest-default` (every centre without its own ruleset), `pathway-digest-<centre>`."""
 MAX_EVENTS_PER_REQUEST = 1000
 
 
@@ -169,8 +173,9 @@ class SettleInput(_Message):
     not settled since it was reset or replaced."""
 
 
-SendOutcome = Literal["sent", "waiting", "failed", "stale"]
-"""`sent`: delivered on every channel (now or before). `waiting`: no recipient address yet;
+SendOutcome = Literal["sent", "queued", "waiting", "failed", "stale"]
+"""`sent`: delivered on every channel (now or before). `queued`: its e-mail waits for the
+recipients' daily digest (the other channels have it). `waiting`: no recipient address yet;
 `failed`: refused for good by a channel (a bad address): both stay undelivered, shown on the
 plan, and are offered again at later settles. `stale`: the store has newer events than the
 plan the reminder came from; nothing was sent and the run settles again first."""
@@ -193,3 +198,37 @@ class ReconcileReport(_Message):
     """Running pathway workflows with no stored event (left alone, reported)."""
     failed: tuple[str, ...] = ()
     """`patient_ref: reason` for each pathway that could not be repaired in this pass."""
+
+
+class DigestInput(_Message):
+    """What a centre's digest schedule starts its workflow with: the centres it covers."""
+
+    scope: str
+    """`default` (every centre without a ruleset of its own) or a centre id."""
+    timezone: str
+    """The ruleset's time zone: the digest's day is the date there when the run starts."""
+    excluded: tuple[str, ...] = ()
+    """For `default`: the centres with their own ruleset (and their own schedule)."""
+
+
+class DigestRequest(_Message):
+    scope: str
+    excluded: tuple[str, ...] = ()
+    at: datetime
+    """The run's start (workflow time): fixed across the activity's retries, so is the day."""
+    timezone: str
+
+
+class DigestReport(_Message):
+    """One digest run: digests per outcome and the items they carry."""
+
+    day: date
+    sent: int = 0
+    """Digests handed to the SMTP server in this run."""
+    already_sent: int = 0
+    """Digests of the day found sent (a retry after a crash, a second run the same day)."""
+    waiting: int = 0
+    """Recipients without an address in the directory (the items wait; shown as undelivered)."""
+    failed: int = 0
+    items: int = 0
+    """Items carried by the digests sent in this run."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from delivery.content import Content
 from delivery.errors import DeliveryFailed
 from domain.dispatch import ReminderMessage
 
@@ -49,8 +50,10 @@ def verify(secret: str, timestamp: str, body: bytes, signature_header: str, now:
     return hmac.compare_digest(expected, signature_header.removeprefix(SIGNATURE_PREFIX).encode())
 
 
-def payload(message: ReminderMessage, to: list[str]) -> dict[str, Any]:
-    """`to[i]` is the address resolved for `message.recipients[i]` when both have the same length."""
+def payload(message: ReminderMessage, to: list[str], content: Content | None = None) -> dict[str, Any]:
+    """`to[i]` is the address resolved for `message.recipients[i]` when both have the same length.
+    With `content`, the human-readable fields `title` and `text` (the rendered e-mail's subject
+    and plain text, in the centre's language) and `locale`."""
     addresses: list[str | None] = list(to) if len(to) == len(message.recipients) else [None] * len(message.recipients)
     return {
         "reminder_id": message.reminder_id,
@@ -66,6 +69,7 @@ def payload(message: ReminderMessage, to: list[str]) -> dict[str, Any]:
             {"role": r.role, "id": r.id, "address": address} for r, address in zip(message.recipients, addresses)
         ],
         "to": list(to),
+        **({"title": content.subject, "text": content.text, "locale": message.locale} if content else {}),
     }
 
 
@@ -90,9 +94,9 @@ class WebhookChannel:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, message: ReminderMessage, to: list[str]) -> str:
+    async def send(self, message: ReminderMessage, to: list[str], content: Content | None = None) -> str:
         """POST the reminder; returns the idempotency key (the reminder id)."""
-        body = json.dumps(payload(message, to), separators=(",", ":"), sort_keys=True).encode()
+        body = json.dumps(payload(message, to, content), separators=(",", ":"), sort_keys=True).encode()
         timestamp = str(int(time.time()))
         key = message.reminder_id
         headers = {

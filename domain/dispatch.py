@@ -10,6 +10,12 @@
   the last overdue rung is what defaults the obligation, so it goes out on its own day
   only. Once that day has passed unsent (a late onboarding, an outage), the obligation is
   defaulted without a message, and no message follows it.
+- **Interpretation** of the quiet go-live (issue 14): a history is imported simply by sending it
+  back-dated (no import flag to forget or misuse); "the import" is when the store first received
+  the patient's events. No rung before it is replayed (above); an obligation whose current rung
+  at that point is an overdue one is `found_at_import`: listed once, under its own heading, in
+  the recipients' next digest, and flagged on the worklist. Nothing is e-mailed during the
+  import in `digest` mode: everything waits for the digest.
 - A rung whose delivery waits for a recipient (no address in the directory yet) or failed
   is not delivered: it is offered again at every settle, and the plan shows an anomaly.
 
@@ -62,6 +68,21 @@ class ReminderMessage(BaseModel):
     it stale, and it is computed again before anything is sent."""
     ruleset: str = ""
     """The ruleset that computed it, `id/version@content-hash`."""
+    centre: str = ""
+    """The centre of the patient's care team (R19's default centre without one): whose
+    directory names, language and digest the reminder follows."""
+    mode: str = "immediate"
+    """E-mail delivery: `immediate` or `digest` (the centre's `delivery_mode_for` the kind)."""
+    locale: str = "fr"
+    """The centre's language for what staff read."""
+    found_at_import: bool = False
+    """Overdue already when the pathway's history arrived (a go-live import): listed once
+    under its own heading, never as a fresh reminder."""
+
+
+HANDED = frozenset({"sent", "queued"})
+"""Statuses of a reminder no longer offered: sent, or queued for a digest (the digest run
+delivers it; if it cannot, the row turns `waiting` or `failed` and it is offered again)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,8 @@ class DeliveryRecord:
     due_on: date
     escalated: bool
     status: str
-    """`pending`, `sent`, `waiting` (no recipient address yet) or `failed`."""
+    """`pending`, `queued` (in the recipients' next digest), `sent`, `waiting` (no recipient
+    address yet) or `failed`."""
     last_error: str | None = None
 
 
@@ -82,7 +104,7 @@ class DeliveryHistory:
     """What the reminder log says about a patient's reminders."""
 
     delivered: frozenset[str] = frozenset()
-    """Reminder ids sent on every channel they were claimed on."""
+    """Reminder ids sent (or queued for a digest) on every channel they were claimed on."""
     escalated: frozenset[tuple[str, date]] = frozenset()
     """(obligation id, due date) of the obligations whose escalation went out."""
     undelivered: dict[str, str] = field(default_factory=dict)
@@ -93,9 +115,9 @@ class DeliveryHistory:
         statuses: dict[str, list[DeliveryRecord]] = {}
         for record in records:
             statuses.setdefault(record.reminder_id, []).append(record)
-        delivered = frozenset(rid for rid, rows in statuses.items() if all(r.status == "sent" for r in rows))
+        delivered = frozenset(rid for rid, rows in statuses.items() if all(r.status in HANDED for r in rows))
         escalated = frozenset((r.obligation_id, r.due_on) for rows in statuses.values() for r in rows
-                              if r.escalated and r.status == "sent")
+                              if r.escalated and r.status in HANDED)
         undelivered = {rid: next((r.last_error or r.status) for r in rows if r.status in ("waiting", "failed"))
                        for rid, rows in statuses.items() if any(r.status in ("waiting", "failed") for r in rows)}
         return cls(delivered=delivered, escalated=escalated, undelivered=undelivered)
@@ -108,9 +130,10 @@ def current_rung(obligation: Obligation, now: datetime) -> ReminderStep | None:
 
 
 def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: Ruleset,
-                  based_on_seq: int = 0) -> tuple[ReminderMessage, ...]:
+                  based_on_seq: int = 0, imported_at: datetime | None = None) -> tuple[ReminderMessage, ...]:
     """The reminders to send at `now` (an aware instant), one at most per open obligation;
-    `ruleset` is the one that computed the plan."""
+    `ruleset` is the one that computed the plan; `imported_at`, when the store first received
+    the patient's events (an overdue rung before it is `found_at_import`)."""
     settings = ruleset.settings
     today = local_date(now, settings)
     due: list[ReminderMessage] = []
@@ -129,6 +152,9 @@ def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: 
             recipients=recipients(obligation.kind.value, settings, plan.care_team, escalated),
             rule_text=rule_text(ruleset, obligation.rule), instructions=obligation.instructions, last=last,
             based_on_seq=based_on_seq, ruleset=ruleset.reference,
+            centre=plan.care_team.centre_id if plan.care_team else settings.default_centre_id,
+            mode=settings.delivery_mode_for(obligation.kind.value, escalated).value, locale=settings.locale,
+            found_at_import=imported_at is not None and rung.step.startswith("overdue_") and rung.at < imported_at,
         ))
     return tuple(due)
 

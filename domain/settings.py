@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import time
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,13 @@ class MriPolicy(str, Enum):
     """R12: M6 reference, M12 efficacy (Sormani), then yearly; brain + spinal."""
     OFSEP_MINIMUM = "ofsep_minimum"
     """R13: M12 then every 36 months; brain only."""
+
+
+class DeliveryMode(str, Enum):
+    DIGEST = "digest"
+    """Queued in the outbox; one e-mail per recipient a day lists them all."""
+    IMMEDIATE = "immediate"
+    """One e-mail per reminder as soon as it falls due (the behaviour before digests)."""
 
 
 class PathwaySettings(BaseModel):
@@ -95,6 +103,33 @@ class PathwaySettings(BaseModel):
 
     timezone: str = "Europe/Paris"
     """The centre's time zone: it decides "today" and the reminder hour."""
+
+    delivery_mode: DeliveryMode = DeliveryMode.DIGEST
+    """Reminders by e-mail: `digest` (one message per recipient a day, `digest_after_minutes`
+    after `reminder_time`, listing every reminder due to them) or `immediate` (one message per
+    reminder, when it falls due). The webhook and log channels always deliver at once (machines,
+    not readers)."""
+
+    digest_after_minutes: int = Field(default=30, ge=0, le=600)
+    """**Interpretation** of "one e-mail a day at the centre's reminder hour": reminders fall due
+    at `reminder_time` and each pathway queues its own (after its quiet period, 30 s; a morning
+    of 2,000 patients takes minutes), so the digest leaves this long after, with the day's items."""
+
+    delivery_mode_by_kind: dict[str, DeliveryMode] = Field(default_factory=dict)
+    """Per obligation kind, a mode other than `delivery_mode` (e.g. `treatment_validation: immediate`)."""
+
+    escalation_delivery_mode: DeliveryMode | None = None
+    """The mode of an escalated reminder (R19, the first overdue one, to the CRC coordinator
+    too); None: as its kind."""
+
+    locale: Literal["fr", "en"] = "fr"
+    """The language of what staff read (e-mails, the webhook's human-readable fields)."""
+
+    def delivery_mode_for(self, kind: str, escalated: bool) -> DeliveryMode:
+        """The e-mail delivery mode of a reminder of `kind`, escalated or not."""
+        if escalated and self.escalation_delivery_mode is not None:
+            return self.escalation_delivery_mode
+        return self.delivery_mode_by_kind.get(kind, self.delivery_mode)
 
 
 DEFAULT_SETTINGS = PathwaySettings()

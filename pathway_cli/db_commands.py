@@ -68,12 +68,12 @@ async def run_db_command(args: argparse.Namespace, config: AppConfig, today: dat
                 centre_id=args.centre, neurologist_id=args.neurologist, status=args.status, kind=args.kind,
                 due_before=args.due_before, due_after=args.due_after, limit=args.limit, offset=args.offset)
             _print_rows(rows, args.json, ["due_on", "status", "patient_ref", "rule", "kind", "neurologist_id",
-                                          "centre_id", "obligation_id"])
+                                          "centre_id", "reminder_email", "digest_day", "obligation_id"])
         elif args.command == "reminders":
             rows = [r.model_dump(mode="json") if hasattr(r, "model_dump") else vars(r)
                     for r in await ReminderLog(pool).history(args.patient_ref)]
             _print_rows(rows, args.json, ["scheduled_at", "sent_at", "rule", "kind", "step", "channel", "status", "attempts",
-                                          "last_error", "reminder_id"])
+                                          "last_error", "digest_id", "reminder_id"])
     finally:
         await pool.close()
     return 0

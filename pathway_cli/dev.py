@@ -27,11 +27,12 @@ from contracts.pathway import RECONCILE_SCHEDULE
 from delivery.mail_catcher import MailCatcher
 from pathway_cli.dev_state import DevStateError, forget_run, record_run, reset, stop_leftovers
 from pathway_cli.temporal_server import DevServer, TemporalServerError, dev_server_argv
+from pathway_runtime.bootstrap import rulesets_for
 from pathway_runtime.config import AppConfig, ConfigError, secret
 from pathway_runtime.http_server import serving
 from pathway_runtime.ports import port_in_use
 from pathway_runtime.temporal import codec_keys, connect_temporal
-from service.schedule import ensure_reconcile_schedule
+from service.schedule import ensure_digest_schedules, ensure_reconcile_schedule
 from store.db import StoreError, create_pool, redact_dsn
 from store.directory import Directory
 from store.embedded import EmbeddedPostgres
@@ -260,6 +261,8 @@ async def _reconcile_schedule(config: AppConfig) -> None:
     await ensure_reconcile_schedule(client, config.task_queue, every)
     say(f"Reconcile:       schedule {RECONCILE_SCHEDULE}, every {config.reconcile_every_minutes:g} min "
         "(or now: pathway reconcile)")
+    digests = await ensure_digest_schedules(client, config.task_queue, rulesets_for(config))
+    say(f"Digests:         schedule {', '.join(digests)}, daily after the reminder hour (or now: pathway digest)")
 
 
 def _stack_file(stack: AsyncExitStack, config: AppConfig, data_dir: Path) -> None:

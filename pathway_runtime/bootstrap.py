@@ -49,11 +49,11 @@ class Services:
 
     @classmethod
     def on(cls, pool: asyncpg.Pool, channels: tuple[Channel, ...], message_id_domain: str,
-           rulesets: RulesetRegistry) -> Services:
+           rulesets: RulesetRegistry, staff_view_url: str | None = None) -> Services:
         reminders, directory = ReminderLog(pool), Directory(pool)
         return cls(pool=pool, events=EventStore(pool), read_model=ReadModel(pool), reminders=reminders,
                    directory=directory, worklist=Worklist(pool), channels=channels,
-                   delivery=StaffDelivery(reminders, directory, channels, message_id_domain),
+                   delivery=StaffDelivery(reminders, directory, channels, message_id_domain, staff_view_url),
                    settlement=Settlement(pool, rulesets), rulesets=rulesets)
 
 
@@ -111,6 +111,7 @@ async def services(config: AppConfig) -> AsyncIterator[Services]:
         raise ConfigError("DATABASE_URL is not set (pathway dev sets it to its embedded PostgreSQL)")
     pool = await create_pool(config.database_url)
     try:
-        yield Services.on(pool, channels_for(config), config.message_id_domain, rulesets_for(config))
+        yield Services.on(pool, channels_for(config), config.message_id_domain, rulesets_for(config),
+                          config.staff_view_url)
     finally:
         await pool.close()

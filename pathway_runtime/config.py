@@ -64,6 +64,9 @@ class AppConfig(BaseSettings):
     smtp_starttls: bool = _env("SMTP_STARTTLS", False)
     message_id_domain: str = _env("PATHWAY_MESSAGE_ID_DOMAIN", "pathway.invalid", pattern=r"^[A-Za-z0-9.-]+$")
 
+    staff_view_url: str | None = _env("PATHWAY_STAFF_VIEW_URL", pattern=r"^https?://")
+    """Base URL of the staff view: reminders link each patient to `<url>/patients/<ref>`; unset: no link."""
+
     webhook_url: str | None = _env("WEBHOOK_URL", pattern=r"^https?://")
     webhook_secret: SecretStr | None = _env("WEBHOOK_SECRET", min_length=16, repr=False)
     """The HMAC key of the webhook's signature; required with `WEBHOOK_URL`."""

@@ -56,18 +56,19 @@ class Settlement:
         that settled (None: settled without a run, e.g. a pathway that ended)."""
         events, seq = await self._events.events_after(patient_ref)
         ruleset = self.rulesets.for_centre(centre_of(events))
+        imported_at = await self._events.first_received_at(patient_ref) if events else None
         plan, reminders = await self._with_deliveries(compute_plan(patient_ref, events, now, ruleset), now,
-                                                      ruleset, seq)
+                                                      ruleset, seq, imported_at)
         if events:
             async with transaction(self._pool) as conn:
                 await ReadModel.upsert_plan_in(conn, plan, seq)
                 await EventStore.record_settled_in(conn, patient_ref, seq, run_id)
         return digest_of(plan, seq, len(events), reminders)
 
-    async def _with_deliveries(self, plan: Plan, now: datetime, ruleset: Ruleset,
-                               seq: int) -> tuple[Plan, tuple[ReminderMessage, ...]]:
+    async def _with_deliveries(self, plan: Plan, now: datetime, ruleset: Ruleset, seq: int,
+                               imported_at: datetime | None = None) -> tuple[Plan, tuple[ReminderMessage, ...]]:
         open_ids = [o.id for o in plan.open_obligations() if o.reminders]
         history = DeliveryHistory.of(await self._reminders.delivery_records(plan.patient_ref, open_ids))
         plan = with_delivery_anomalies(plan, now, history)
-        reminders = () if plan.ended else due_reminders(plan, now, history, ruleset, seq)
+        reminders = () if plan.ended else due_reminders(plan, now, history, ruleset, seq, imported_at)
         return plan, reminders

@@ -182,11 +182,12 @@ class Directory:
         return Loaded(len(neurologists), len(centres))
 
     async def addresses(self, recipients: Sequence[Recipient]) -> list[dict[str, Any]]:
-        """One `{"role", "id", "address", "webhook_url"}` per recipient, in order.
+        """One `{"role", "id", "address", "webhook_url", "display_name"}` per recipient, in order.
 
         `neurologist` -> the neurologist's e-mail; `crc_coordinator` and `default_queue`
-        -> the centre's coordinator or default-queue e-mail. An unknown id (or role)
-        gives `address: None`: the caller decides what to do.
+        -> the centre's coordinator or default-queue e-mail; `display_name` is the person's
+        (`Dr A. Martin`) or the centre's. An unknown id (or role) gives `address: None` and
+        `display_name: None`: the caller decides what to do.
         """
         neurologist_ids = [r.id for r in recipients if r.role == "neurologist"]
         centre_ids = [r.id for r in recipients if r.role in ROLES_BY_CENTRE]
@@ -195,11 +196,18 @@ class Directory:
             centres = {r["centre_id"]: r for r in await conn.fetch(queries.CENTRES_BY_ID, centre_ids)}
         return [_address(r, neurologists, centres) for r in recipients]
 
+    async def centre_name(self, centre_id: str) -> str:
+        """The centre's display name (`CRC SEP Marseille`); its id when the directory lacks it."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(queries.CENTRES_BY_ID, [centre_id])
+        return rows[0]["display_name"] if rows else centre_id
+
 
 def _address(recipient: Recipient, neurologists: dict[str, Any], centres: dict[str, Any]) -> dict[str, Any]:
-    address = webhook_url = None
+    address = webhook_url = name = None
     if recipient.role == "neurologist" and (row := neurologists.get(recipient.id)):
-        address, webhook_url = row["email"], row["webhook_url"]
+        address, webhook_url, name = row["email"], row["webhook_url"], row["display_name"]
     elif recipient.role in ROLES_BY_CENTRE and (row := centres.get(recipient.id)):
-        address, webhook_url = row[ROLES_BY_CENTRE[recipient.role]], row["webhook_url"]
-    return {"role": recipient.role, "id": recipient.id, "address": address, "webhook_url": webhook_url}
+        address, webhook_url, name = row[ROLES_BY_CENTRE[recipient.role]], row["webhook_url"], row["display_name"]
+    return {"role": recipient.role, "id": recipient.id, "address": address, "webhook_url": webhook_url,
+            "display_name": name}

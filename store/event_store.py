@@ -177,6 +177,12 @@ class EventStore:
                 return
             after = rows[-1]["patient_ref"]
 
+    async def first_received_at(self, patient_ref: str) -> datetime | None:
+        """When the store first received events of the patient (its go-live import, for a
+        history sent back-dated); None for a patient it has never heard of."""
+        async with connection(self._pool) as conn:
+            return await conn.fetchval(queries.PATHWAYS_CREATED_AT, patient_ref)
+
     async def events_after(self, patient_ref: str, seq: int = 0) -> tuple[list[ClinicalEvent], int]:
         """The patient's events stored after position `seq`, in order of receipt, and the
         position of the last one (`seq` when there is none)."""

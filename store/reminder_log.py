@@ -37,11 +37,14 @@ class ReminderRow:
     """`{"role", "id", "address", ...}` as resolved when the reminder was claimed."""
     message_id: str
     status: str
-    """`pending` (claimed, being sent), `sent`, `waiting` (no recipient address yet) or `failed`."""
+    """`pending` (claimed, being sent), `queued` (waiting for the recipients' digest), `sent`,
+    `waiting` (no recipient address yet) or `failed`."""
     attempts: int
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    digest_id: str | None = None
+    """The digest its e-mail went out in (`store.digests`); None: sent on its own, or not yet."""
 
     @property
     def is_sent(self) -> bool:
@@ -56,6 +59,10 @@ class ReminderLog:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
     async def claim(
         self, message: ReminderMessage, channel: str, recipients: list[dict[str, Any]], message_id: str
     ) -> ReminderRow:
@@ -66,14 +73,22 @@ class ReminderLog:
         """
         if channel not in CHANNELS:
             raise StoreError(f"unknown reminder channel {channel!r}; expected one of {', '.join(CHANNELS)}")
-        m = message
         async with transaction(self._pool) as conn:
-            await conn.execute(
-                queries.REMINDERS_CLAIM,
-                m.reminder_id, channel, m.patient_ref, m.obligation_id, m.rule, m.kind, m.step, m.due_on,
-                m.scheduled_at, m.escalated, recipients, message_id,
-            )
-            return ReminderRow.of(await conn.fetchrow(queries.REMINDERS_GET, m.reminder_id, channel))
+            return await self.claim_in(conn, message, channel, recipients, message_id)
+
+    @staticmethod
+    async def claim_in(conn: asyncpg.Connection, message: ReminderMessage, channel: str,
+                       recipients: list[dict[str, Any]], message_id: str) -> ReminderRow:
+        """`claim` inside the caller's transaction."""
+        if channel not in CHANNELS:
+            raise StoreError(f"unknown reminder channel {channel!r}; expected one of {', '.join(CHANNELS)}")
+        m = message
+        await conn.execute(
+            queries.REMINDERS_CLAIM,
+            m.reminder_id, channel, m.patient_ref, m.obligation_id, m.rule, m.kind, m.step, m.due_on,
+            m.scheduled_at, m.escalated, recipients, message_id,
+        )
+        return ReminderRow.of(await conn.fetchrow(queries.REMINDERS_GET, m.reminder_id, channel))
 
     async def mark_sent(self, reminder_id: str, channel: str) -> ReminderRow:
         """Record the delivery (idempotent: a sent row stays as it was); return the row."""

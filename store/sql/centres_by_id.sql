@@ -1,1 +1,1 @@
-SELECT centre_id, coordinator_email, default_queue_email, webhook_url FROM centres WHERE centre_id = ANY($1::text[])
+SELECT centre_id, display_name, coordinator_email, default_queue_email, webhook_url FROM centres WHERE centre_id = ANY($1::text[])

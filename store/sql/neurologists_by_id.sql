@@ -1,1 +1,1 @@
-SELECT neurologist_id, email, webhook_url FROM neurologists WHERE neurologist_id = ANY($1::text[])
+SELECT neurologist_id, display_name, email, webhook_url FROM neurologists WHERE neurologist_id = ANY($1::text[])

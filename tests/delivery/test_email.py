@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import socket
+from datetime import date
 from email.message import EmailMessage
 
 import pytest
 from structlog.testing import capture_logs
 
-from delivery.email import SmtpChannel, SmtpSettings, build_email, message_id_for
+from delivery.email import SmtpChannel, SmtpSettings, build_email, digest_message_id_for, message_id_for
 from delivery.errors import DeliveryFailed
 from delivery.mail_catcher import MailCatcher
+from rendering.letters import Addressee, Letter, render_letter
 from tests.delivery.builders import reminder
 from tests.delivery.test_content import forbidden_words_in
 
+CONTENT = render_letter(Letter(to=Addressee("neurologist", "NEURO-12", "Dr A. Martin"), items=[reminder()],
+                              day=date(2027, 1, 5), centre_name="CRC SEP Marseille"))
 SENDER = "pathway@crc-sep.example"
 TO = ["neuro12@chu.example", "coordinator@crc.example"]
 
@@ -44,25 +48,38 @@ def test_message_id_is_derived_from_the_reminder_id() -> None:
 def test_building_the_same_reminder_twice_gives_the_same_message_id() -> None:
     settings = settings_for(25)
 
-    first, second = build_email(reminder(), TO, settings), build_email(reminder(), TO, settings)
+    first, second = build_email(reminder(), TO, settings, CONTENT), build_email(reminder(), TO, settings, CONTENT)
 
     assert first["Message-ID"] == second["Message-ID"] == f"<reminder-{reminder().reminder_id}@pathway.test>"
 
 
 def test_built_email_has_sender_recipients_subject_date_and_reminder_id_header() -> None:
-    mail = build_email(reminder(), TO, settings_for(25))
+    mail = build_email(reminder(), TO, settings_for(25), CONTENT)
 
     assert mail["From"] == SENDER
     assert mail["To"] == ", ".join(TO)
     assert mail["Subject"].startswith("[Rappel parcours]")
     assert mail["Date"]
     assert mail["X-Pathway-Reminder-Id"] == reminder().reminder_id
-    assert mail.get_content_type() == "text/plain"
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+    assert mail["Subject"] == CONTENT.subject
+
+
+async def test_a_digest_carries_its_deterministic_message_id_and_both_parts() -> None:
+    async with MailCatcher() as catcher:
+        message_id = await SmtpChannel(settings_for(catcher.port)).send_digest("d1g3st", TO[:1], CONTENT)
+
+    assert message_id == digest_message_id_for("d1g3st", "pathway.test") == "<digest-d1g3st@pathway.test>"
+    [received] = catcher.messages
+    assert received["Message-ID"] == message_id and received["X-Pathway-Digest-Id"] == "d1g3st"
+    assert body_of(received).replace("\r\n", "\n") == CONTENT.text  # SMTP carries CRLF line ends
+    assert received.get_body(("html",)).get_content().replace("\r\n", "\n") == CONTENT.html
 
 
 async def test_email_is_received_by_the_local_smtp_server_with_its_message_id() -> None:
     async with MailCatcher() as catcher:
-        message_id = await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO)
+        message_id = await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO, CONTENT)
 
     assert message_id == f"<reminder-{reminder().reminder_id}@pathway.test>"
     [received] = catcher.received
@@ -83,11 +100,11 @@ async def test_a_temporary_refusal_is_retryable_and_the_resend_arrives_once_with
         channel = SmtpChannel(settings_for(catcher.port))
         catcher.refuse(code=451)
         with pytest.raises(DeliveryFailed) as refused:
-            await channel.send(channel_message, TO)
+            await channel.send(channel_message, TO, CONTENT)
         assert catcher.messages == []
 
         catcher.accept()
-        message_id = await channel.send(channel_message, TO)
+        message_id = await channel.send(channel_message, TO, CONTENT)
 
     assert refused.value.retryable is True
     assert refused.value.channel == "email"
@@ -99,7 +116,7 @@ async def test_a_temporary_refusal_of_the_data_is_retryable() -> None:
     async with MailCatcher() as catcher:
         catcher.refuse(code=452, at="data")
         with pytest.raises(DeliveryFailed) as refused:
-            await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO)
+            await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO, CONTENT)
 
     assert refused.value.retryable is True
     assert catcher.messages == []
@@ -110,7 +127,7 @@ async def test_a_permanent_refusal_is_not_retryable(stage: str, code: int) -> No
     async with MailCatcher() as catcher:
         catcher.refuse(code=code, at=stage)
         with pytest.raises(DeliveryFailed) as refused:
-            await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO)
+            await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO, CONTENT)
 
     assert refused.value.retryable is False
     assert str(code) in refused.value.reason
@@ -118,7 +135,7 @@ async def test_a_permanent_refusal_is_not_retryable(stage: str, code: int) -> No
 
 async def test_connection_refused_is_retryable() -> None:
     with pytest.raises(DeliveryFailed) as refused:
-        await SmtpChannel(settings_for(closed_port())).send(reminder(), TO)
+        await SmtpChannel(settings_for(closed_port())).send(reminder(), TO, CONTENT)
 
     assert refused.value.retryable is True
 
@@ -128,9 +145,9 @@ async def test_a_stopped_then_restarted_server_receives_the_resend() -> None:
         channel = SmtpChannel(settings_for(catcher.port))
         await catcher.stop()
         with pytest.raises(DeliveryFailed) as refused:
-            await channel.send(reminder(), TO)
+            await channel.send(reminder(), TO, CONTENT)
         await catcher.start()
-        await channel.send(reminder(), TO)
+        await channel.send(reminder(), TO, CONTENT)
 
     assert refused.value.retryable is True
     assert len(catcher.messages) == 1
@@ -139,7 +156,7 @@ async def test_a_stopped_then_restarted_server_receives_the_resend() -> None:
 async def test_no_recipients_is_not_retryable_and_sends_nothing() -> None:
     async with MailCatcher() as catcher:
         with pytest.raises(DeliveryFailed) as refused:
-            await SmtpChannel(settings_for(catcher.port)).send(reminder(), [])
+            await SmtpChannel(settings_for(catcher.port)).send(reminder(), [], CONTENT)
 
     assert refused.value.retryable is False
     assert catcher.messages == []
@@ -150,7 +167,7 @@ async def test_credentials_for_a_server_without_auth_fail_permanently_without_sh
     async with MailCatcher() as catcher:
         settings = settings_for(catcher.port, username="pathway", password=password)
         with pytest.raises(DeliveryFailed) as failed:
-            await SmtpChannel(settings).send(reminder(), TO)
+            await SmtpChannel(settings).send(reminder(), TO, CONTENT)
 
     assert failed.value.retryable is False
     assert password not in str(failed.value)
@@ -161,7 +178,7 @@ async def test_credentials_for_a_server_without_auth_fail_permanently_without_sh
 async def test_a_server_without_the_required_starttls_is_not_retryable() -> None:
     async with MailCatcher() as catcher:
         with pytest.raises(DeliveryFailed) as failed:
-            await SmtpChannel(settings_for(catcher.port, starttls=True)).send(reminder(), TO)
+            await SmtpChannel(settings_for(catcher.port, starttls=True)).send(reminder(), TO, CONTENT)
 
     assert failed.value.retryable is False
     assert "STARTTLS" in failed.value.reason
@@ -172,7 +189,7 @@ async def test_a_partial_refusal_is_a_success_logged_with_the_refused_address() 
     async with MailCatcher() as catcher:
         catcher.refuse(code=550, addresses=[TO[1]])
         with capture_logs() as logs:
-            message_id = await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO)
+            message_id = await SmtpChannel(settings_for(catcher.port)).send(reminder(), TO, CONTENT)
 
     [received] = catcher.received
     assert received.rcpt_tos == (TO[0],)

@@ -10,6 +10,7 @@ import pytest
 from delivery.email import SmtpChannel, SmtpSettings
 from delivery.mail_catcher import MailCatcher
 from tests.delivery.builders import reminder
+from tests.delivery.test_email import CONTENT
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "mail.example"])
@@ -28,8 +29,8 @@ async def test_each_message_is_written_to_the_maildir(tmp_path: Path) -> None:
     maildir = tmp_path / "mail"
     async with MailCatcher(maildir=maildir) as catcher:
         channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=catcher.port, sender="pathway@crc.example"))
-        await channel.send(reminder(reminder_id="first"), ["a@chu.example"])
-        await channel.send(reminder(reminder_id="second"), ["a@chu.example"])
+        await channel.send(reminder(reminder_id="first"), ["a@chu.example"], CONTENT)
+        await channel.send(reminder(reminder_id="second"), ["a@chu.example"], CONTENT)
 
     stored = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(maildir.glob("*.eml"))]
     assert [m["X-Pathway-Reminder-Id"] for m in stored] == ["first", "second"]
@@ -42,7 +43,7 @@ async def test_e_mail_files_are_readable_by_their_owner_only_whatever_the_umask(
     try:
         async with MailCatcher(maildir=maildir) as catcher:
             channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=catcher.port, sender="pathway@crc.example"))
-            await channel.send(reminder(), ["a@chu.example"])
+            await channel.send(reminder(), ["a@chu.example"], CONTENT)
     finally:
         os.umask(previous)
 
@@ -54,7 +55,7 @@ async def test_a_restarted_catcher_keeps_numbering_after_the_files_already_there
     (tmp_path / "1.eml").write_bytes(b"Subject: earlier\r\n\r\nbody\r\n")
     async with MailCatcher(maildir=tmp_path) as catcher:
         channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=catcher.port, sender="pathway@crc.example"))
-        await channel.send(reminder(), ["a@chu.example"])
+        await channel.send(reminder(), ["a@chu.example"], CONTENT)
 
     assert sorted(p.name for p in tmp_path.glob("*.eml")) == ["1.eml", "2.eml"]
 
@@ -62,7 +63,7 @@ async def test_a_restarted_catcher_keeps_numbering_after_the_files_already_there
 async def test_wait_for_returns_once_enough_messages_arrived() -> None:
     async with MailCatcher() as catcher:
         channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=catcher.port, sender="pathway@crc.example"))
-        await channel.send(reminder(), ["a@chu.example"])
+        await channel.send(reminder(), ["a@chu.example"], CONTENT)
 
         messages = await catcher.wait_for(1, timeout_s=1.0)
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 import socket
 import time
+from datetime import date
 
 import httpx
 import pytest
 
 from delivery.errors import DeliveryFailed
 from delivery.webhook import WebhookChannel, WebhookSettings, sign, verify
+from rendering.letters import Addressee, Letter, render_letter
 from tests.delivery.builders import escalated_reminder, reminder
 from tests.delivery.http_receiver import HttpReceiver
 
@@ -79,6 +81,18 @@ async def test_webhook_is_received_signed_with_the_reminder_id_as_idempotency_ke
         {"role": "neurologist", "id": "NEURO-12", "address": TO[0]},
         {"role": "crc_coordinator", "id": "CRC-MRS", "address": TO[1]},
     ]
+
+
+async def test_the_webhook_carries_the_human_readable_fields_of_the_rendered_letter() -> None:
+    content = render_letter(Letter(to=Addressee("neurologist", "NEURO-12", "Dr A. Martin"), items=[reminder()],
+                                   day=date(2027, 1, 5), centre_name="CRC SEP Marseille"))
+    async with HttpReceiver() as receiver, WebhookChannel(WebhookSettings(receiver.url, SECRET)) as channel:
+        await channel.send(reminder(), TO[:1], content)
+
+    payload = json.loads(receiver.requests[0].body)
+    assert payload["title"] == content.subject and payload["title"].startswith("[Rappel parcours] Échéance : IRM (R18)")
+    assert payload["text"] == content.text and "Bonjour Dr A. Martin," in payload["text"]
+    assert payload["locale"] == "fr"
 
 
 async def test_a_resend_carries_the_same_idempotency_key() -> None:

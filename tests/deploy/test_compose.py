@@ -35,6 +35,7 @@ OFFICIAL_IMAGES = {
 OPTIONAL = {
     "WEBHOOK_URL": "the webhook is an optional second channel; reminders go by e-mail without it",
     "WEBHOOK_SECRET": "used only with WEBHOOK_URL (the configuration refuses a URL without it)",
+    "PATHWAY_STAFF_VIEW_URL": "reminders link to the staff view only when a centre has one; unset, no link",
     "PATHWAY_API_MAX_BODY_BYTES": "API request-size limit; the code default (2 MiB) is the intended one",
     "PATHWAY_API_TEMPORAL_TIMEOUT_S": "API tuning; the default (30 s) is the documented behaviour",
     "PATHWAY_API_CONCURRENCY": "API tuning; the default (16) suits one Temporal server",

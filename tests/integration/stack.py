@@ -40,7 +40,7 @@ class RecordingChannel:
     received: list[ReminderMessage] = field(default_factory=list)
     sent_at: list[datetime] = field(default_factory=list)
 
-    async def send(self, message: ReminderMessage, to: list[str]) -> str:
+    async def send(self, message: ReminderMessage, to: list[str], content: object = None) -> str:
         self.received.append(message)
         self.sent_at.append(activity.info().scheduled_time if activity.in_activity() else utc_now())
         return message.reminder_id

@@ -12,6 +12,7 @@ from store.directory import Directory
 from store.reminder_log import ReminderLog
 from tests.integration.stack import DOMAIN, FAST, Running, worker_on
 from tests.support.cli import EXAMPLES
+from tests.support.rulesets import immediate_registry
 from tests.support.waiting import eventually
 
 __all__ = ["DOMAIN", "FAST", "eventually", "smtp_channel", "staff_stack"]
@@ -23,16 +24,20 @@ def smtp_channel(port: int) -> SmtpChannel:
 
 
 @asynccontextmanager
-async def staff_stack(client, pool, *, with_worker: bool = True, timings=FAST, directory: bool = True):
-    """`stack.catcher` holds the e-mails; `stack.delivery` the `StaffDelivery` the worker uses."""
+async def staff_stack(client, pool, *, with_worker: bool = True, timings=FAST, directory: bool = True,
+                      rulesets=None):
+    """`stack.catcher` holds the e-mails; `stack.delivery` the `StaffDelivery` the worker uses.
+    Rulesets: the shipped one with `delivery_mode: immediate` unless given (these tests are about
+    one reminder, one e-mail; the digest has its own)."""
+    rulesets = rulesets or immediate_registry()
     if directory:
         await Directory(pool).load(EXAMPLES / "directory.json")
     async with MailCatcher() as catcher:
         channel = smtp_channel(catcher.port)
         if not with_worker:
             delivery = StaffDelivery(ReminderLog(pool), Directory(pool), [channel], DOMAIN)
-            yield Running(client, "", pool, None, timings, catcher, delivery)
+            yield Running(client, "", pool, None, timings, catcher, delivery, rulesets)
             return
-        async with worker_on(client, pool, [channel], timings=timings) as (task_queue, delivery):
-            yield Running(client, task_queue, pool, None, timings, catcher, delivery)
+        async with worker_on(client, pool, [channel], timings=timings, rulesets=rulesets) as (task_queue, delivery):
+            yield Running(client, task_queue, pool, None, timings, catcher, delivery, rulesets)
 

@@ -53,7 +53,7 @@ async def test_natalizumab_patient_gets_obligation_rows_then_reminder_rows_and_e
         mail = stack.catcher.received[-1]
         assert mail.message["Message-ID"] == f"<reminder-{reminders[0].reminder_id}@{DOMAIN}>"
         assert set(mail.rcpt_tos) == {"a.martin@example.org", "crc-coordination@example.org"}
-        assert patient_ref in mail.message.get_content() and "natalizumab" not in mail.message.as_string()
+        assert patient_ref in mail.message.get_body(("plain",)).get_content() and "natalizumab" not in mail.message.as_string()
 
 
 async def test_reminders_refused_by_smtp_are_retried_and_each_delivered_once(env, pool, patient_ref):

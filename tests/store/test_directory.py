@@ -38,11 +38,14 @@ async def test_recipients_get_the_addresses_of_their_role(pool):
     ])
 
     assert addresses == [
-        {"role": "neurologist", "id": "N12", "address": "a.martin@example.org", "webhook_url": None},
-        {"role": "crc_coordinator", "id": "C13", "address": "crc-coordination@example.org", "webhook_url": None},
-        {"role": "default_queue", "id": "C13", "address": "crc-queue@example.org", "webhook_url": None},
+        {"role": "neurologist", "id": "N12", "address": "a.martin@example.org", "webhook_url": None,
+         "display_name": "Dr A. Martin"},
+        {"role": "crc_coordinator", "id": "C13", "address": "crc-coordination@example.org", "webhook_url": None,
+         "display_name": "CRC SEP Marseille"},
+        {"role": "default_queue", "id": "C13", "address": "crc-queue@example.org", "webhook_url": None,
+         "display_name": "CRC SEP Marseille"},
         {"role": "neurologist", "id": "N14", "address": "b.durand@example.org",
-         "webhook_url": "https://hooks.example.org/pathway/n14"},
+         "webhook_url": "https://hooks.example.org/pathway/n14", "display_name": "Dr B. Durand"},
     ]
 
 
@@ -56,6 +59,7 @@ async def test_unknown_ids_and_roles_get_no_address(pool):
     ])
 
     assert [a["address"] for a in addresses] == [None, None, None]
+    assert [a["display_name"] for a in addresses] == [None, None, None]
     assert await directory.addresses([]) == []
 
 

@@ -6,18 +6,29 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 from tests.integration.staff_stack import DOMAIN
 from tests.support.cli import TEST_CODEC_KEYS
+from tests.support.rulesets import immediate_ruleset_file
+
+_RULESETS = Path(tempfile.mkdtemp(prefix="pathway-test-rulesets-"))
 
 
-def worker_environment(temporal_address: str, database: str, task_queue: str, smtp_port: int) -> dict[str, str]:
-    """What `python -m worker` reads: the stack under test, e-mail to the catcher."""
-    return {
+def worker_environment(temporal_address: str, database: str, task_queue: str, smtp_port: int,
+                       delivery_mode: str = "immediate") -> dict[str, str]:
+    """What `python -m worker` reads: the stack under test, e-mail to the catcher. With
+    `delivery_mode` immediate (one e-mail per reminder) the worker reads the shipped ruleset
+    so changed; `digest` keeps the shipped ruleset as it is."""
+    environment = {
         "TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database, "PATHWAY_TASK_QUEUE": task_queue,
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "PATHWAY_MESSAGE_ID_DOMAIN": DOMAIN,
         "PATHWAY_LOG_FORMAT": "json", "PATHWAY_CODEC_KEYS": TEST_CODEC_KEYS,
     }
+    if delivery_mode == "immediate":
+        environment["PATHWAY_RULESET"] = str(immediate_ruleset_file(_RULESETS))
+    return environment
 
 
 

@@ -110,3 +110,49 @@ def test_the_obligation_carries_its_instructions_to_the_message():
 
     [r11] = [r for r in reminders if r.rule == "R11"]
     assert r11.instructions and r11.instructions[0].startswith("R14")
+
+
+# --- issue 14: delivery mode, locale, quiet go-live --------------------------------------------
+
+def test_a_late_onboardings_overdue_items_are_found_at_import_and_later_rungs_are_not():
+    imported = at("2026-11-30", 10)
+    plan = compute_plan(PATIENT, LATE_ONBOARDING, at("2026-11-30"), default_ruleset())
+    [r18] = [r for r in due_reminders(plan, at("2026-11-30"), NOTHING_SENT, default_ruleset(), imported_at=imported)
+             if r.rule == "R18"]
+    assert (r18.step, r18.found_at_import) == ("overdue_2", True)
+
+    later = compute_plan(PATIENT, LATE_ONBOARDING, at("2026-12-15"), default_ruleset())
+    [next_r18] = [r for r in due_reminders(later, at("2026-12-15"), sent(r18), default_ruleset(), imported_at=imported)
+                  if r.rule == "R18"]
+    assert (next_r18.step, next_r18.found_at_import) == ("overdue_3", False)
+
+
+def test_without_an_import_time_nothing_is_found_at_import():
+    _, reminders = due_at(LATE_ONBOARDING, at("2026-11-30"))
+    assert not any(r.found_at_import for r in reminders)
+
+
+def test_a_queued_reminder_is_not_offered_again_and_its_escalation_counts():
+    _, first = due_at(LATE_ONBOARDING, at("2026-11-30"))
+    history = DeliveryHistory.of(DeliveryRecord(m.reminder_id, m.obligation_id, m.due_on, m.escalated, "queued")
+                                 for m in first)
+    _, again = due_at(LATE_ONBOARDING, at("2026-11-30", 13), history)
+    assert again == ()
+    _, later = due_at(LATE_ONBOARDING, at("2026-12-15"), history)
+    assert not any(r.escalated for r in later if r.rule == "R18")
+
+
+def test_reminders_carry_the_centre_its_language_and_its_delivery_mode_per_kind_and_escalation():
+    settings = type(DEFAULT_SETTINGS).model_validate(default_ruleset().settings.model_dump() | {
+        "delivery_mode_by_kind": {"treatment_validation": "immediate"}, "escalation_delivery_mode": "immediate",
+        "locale": "en"})
+    ruleset = default_ruleset().with_settings(settings)
+    plan = compute_plan(PATIENT, LATE_ONBOARDING, at("2026-11-30"), ruleset)
+    modes = {(r.rule, r.escalated): r.mode for r in due_reminders(plan, at("2026-11-30"), NOTHING_SENT, ruleset)}
+
+    assert modes[("R18", True)] == "immediate", "escalations configured immediate"
+    assert all(r.centre == "C13" and r.locale == "en"
+               for r in due_reminders(plan, at("2026-11-30"), NOTHING_SENT, ruleset))
+    assert default_ruleset().settings.delivery_mode_for("mri", escalated=False).value == "digest"
+    assert settings.delivery_mode_for("treatment_validation", escalated=False).value == "immediate"
+    assert settings.delivery_mode_for("mri", escalated=False).value == "digest"

@@ -1,0 +1,1 @@
+SELECT created_at FROM pathways WHERE patient_ref = $1
