@@ -26,6 +26,7 @@ from bench.histories import patient_history
 from domain.events import parse_event
 from domain.planner import compute_plan, local_date
 from pathway_runtime.config import AppConfig
+from pathway_runtime.logs import configure_logging
 from rulesets import default
 from store.db import create_pool
 from store.read_model import ReadModel
@@ -93,6 +94,7 @@ async def run(args: argparse.Namespace) -> Report:
               flush=True)
         token, _ = await TokenStore(pool).create("bench-staff", "staff")
         config = AppConfig(temporal_address="127.0.0.1:1", codec_keys=TEST_CODEC_KEYS, database_url=dsn)
+        configure_logging(config.log_format, "WARNING")  # one request line per timed call would drown the table
         async with serving(create_app(config, pool=pool)) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
             await _sign_in(http, token)
 
