@@ -129,6 +129,15 @@ def current_rung(obligation: Obligation, now: datetime) -> ReminderStep | None:
     return passed[-1] if passed else None
 
 
+def _latest_attempted(obligation: Obligation, now: datetime, history: DeliveryHistory) -> ReminderStep | None:
+    """The current rung, or a later one the reminder log has already tried: the log is the
+    authority on what was attempted, even when this reader's clock is behind the clock of the
+    run that sent it (a few seconds of skew at the reminder hour, or a run in virtual time)."""
+    tried = [step for step in obligation.reminders
+             if step.at <= now or step.reminder_id in history.undelivered or step.reminder_id in history.delivered]
+    return tried[-1] if tried else None
+
+
 def due_reminders(plan: Plan, now: datetime, history: DeliveryHistory, ruleset: Ruleset,
                   based_on_seq: int = 0, imported_at: datetime | None = None) -> tuple[ReminderMessage, ...]:
     """The reminders to send at `now` (an aware instant), one at most per open obligation;
@@ -175,7 +184,7 @@ def with_delivery_anomalies(plan: Plan, now: datetime, history: DeliveryHistory)
         return plan
     found = []
     for obligation in plan.open_obligations():
-        rung = current_rung(obligation, now)
+        rung = _latest_attempted(obligation, now, history)
         if rung is not None and rung.reminder_id in history.undelivered:
             found.append(Anomaly(
                 code=UNDELIVERED,

@@ -23,6 +23,7 @@ from service.intake import record_patient
 from service.settlement import Settlement
 from store.reminder_log import ReminderLog
 from tests.support.events import event
+from tests.support.temporal import move_to_reminder_time
 from tests.support.waiting import eventually
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -81,9 +82,19 @@ class Scenario:
         return await self.record_events(events, now)
 
     async def record_events(self, events, now: datetime | None = None) -> PlanSummary:
+        started = await self.started()
         at = now or await self.now()
         recorded = await record_patient(self.running.intake(clock=lambda: at), self.patient_ref, events, "test")
+        if not started:
+            await move_to_reminder_time(self.env, self.handle)
         return recorded.summary
+
+    async def started(self) -> bool:
+        try:
+            await self.handle.describe()
+        except RPCError:
+            return False
+        return True
 
     async def advance_to(self, day: date) -> None:
         target = datetime.combine(day, time(12, 0), tzinfo=PARIS)

@@ -22,6 +22,7 @@ from tests.integration.scenario import Scenario
 from tests.integration.staff_stack import staff_stack
 from tests.support.api import api_on, event
 from tests.support.cli import run_cli
+from tests.support.temporal import move_to_reminder_time
 from tests.support.waiting import eventually
 
 
@@ -43,6 +44,7 @@ async def test_case_7_a_reminder_without_a_recipient_stays_pending_and_visible_t
                  event(patient_ref, "care_team_assigned", neurologist_id=neurologist, centre_id="C13"),
                  event(patient_ref, "treatment_started", molecule="natalizumab")]
         assert (await api.post({"events": start})).status_code == 201
+        await move_to_reminder_time(env, env.client.get_workflow_handle(workflow_id_for(patient_ref)))
         # R8 and R11 go to the neurologist alone: nobody to send them to.
         waiting = await eventually(lambda: _with_status(pool, patient_ref, "waiting", 2), what="reminders waiting")
         assert {r.rule for r in waiting} == {"R8", "R11"}

@@ -74,6 +74,20 @@ def test_a_delivered_rung_is_not_sent_again_and_an_undelivered_one_is_offered_ag
     assert "no address for neurologist N12" in shown.anomalies[-1].message
 
 
+def test_an_undelivered_reminder_shows_on_a_plan_read_by_a_clock_behind_the_sender():
+    # Sent by a run whose clock said 08:00; the plan read at 07:59 by another process still
+    # shows it undelivered: the reminder log is the authority on what was tried.
+    _, first = due_at(LATE_ONBOARDING, at("2026-11-30", 9))
+    waiting = DeliveryHistory.of(DeliveryRecord(m.reminder_id, m.obligation_id, m.due_on, m.escalated, "waiting",
+                                                "no address for neurologist N12") for m in first)
+    plan, _ = due_at(LATE_ONBOARDING, at("2026-11-30", 9), waiting)
+    before = min(m.scheduled_at for m in first) - timedelta(minutes=1)
+
+    shown = with_delivery_anomalies(plan, before, waiting)
+
+    assert [a.code for a in shown.anomalies].count(UNDELIVERED) == len(first)
+
+
 def test_an_obligation_defaulted_before_anyone_could_be_told_gets_no_message():
     # R18 due 2026-09-15: its last (sixth) overdue rung was on 2027-03-14.
     plan, reminders = due_at(LATE_ONBOARDING, at("2027-04-01"))
