@@ -80,3 +80,24 @@ async def test_a_back_dated_history_sends_nothing_at_import_and_lists_its_overdu
     assert "== En retard constaté à l'import (3) ==" in text
     assert "(35\u00a0jours de retard)" in text
     assert {r.rule for r in rows} == {"R5", "R6", "R7"}
+
+
+async def test_a_centre_configured_immediate_emails_each_reminder_at_once_as_before_digests(
+        env, pool, patient_ref, tmp_path):
+    centre, neurologist = await own_centre(pool, tmp_path, patient_ref)
+    async with staff_stack(env.client, pool, directory=False) as stack:  # the shipped ruleset, immediate
+        s = Scenario(env, stack, patient_ref)
+        diagnosed = await s.today() - timedelta(days=1)
+        await s.record_all(cis_first_events(centre, neurologist, diagnosed), on=diagnosed)
+
+        async def all_sent():
+            rows = await ReminderLog(pool).history(patient_ref)
+            return rows if len(rows) == 4 and all(r.status == "sent" for r in rows) else None
+        rows = await eventually(all_sent, what="the four R1 reminders e-mailed")
+        mails = await stack.catcher.wait_for(4)
+
+    assert sorted(m["Message-ID"] for m in mails) == sorted(r.message_id for r in rows), "one e-mail per reminder"
+    assert all(m["Message-ID"].startswith("<reminder-") and r.digest_id is None for m, r in zip(mails, rows))
+    assert all(m["Subject"].startswith("[Rappel parcours] Préavis : ") for m in mails)
+    text = mails[0].get_body(("plain",)).get_content()
+    assert text.startswith("Bonjour Dr A. Martin,") and "(règle R1)" in text
