@@ -91,9 +91,15 @@ class StaffDelivery:
         `failed` when a channel refused it for good. Raises `ApplicationError` for a failure
         worth retrying (Temporal retries the activity with backoff)."""
         recipients = await self._directory.addresses(message.recipients)
-        content = await self.render(message, recipients)
+        now = [c for c in self._channels if not self._queued(c, message)]
+        content = await self.render(message, recipients) if now else None  # nothing to render for the outbox
         outcomes = [await self._deliver(channel, message, recipients, content) for channel in self._channels]
         return next((o for o in ("waiting", "failed", "queued") if o in outcomes), "sent")
+
+    @staticmethod
+    def _queued(channel: Channel, message: ReminderMessage) -> bool:
+        """E-mail in `digest` mode goes to the outbox; every other delivery is sent now."""
+        return channel.name == "email" and message.mode == DIGEST_MODE
 
     async def render(self, message: ReminderMessage, recipients: list[dict]) -> Content:
         """The one-reminder letter: greeting the first recipient, naming the others."""
@@ -108,8 +114,8 @@ class StaffDelivery:
         return message_id_for(message.reminder_id, self._domain) if channel.name == "email" else message.reminder_id
 
     async def _deliver(self, channel: Channel, message: ReminderMessage, recipients: list[dict],
-                       content: Content) -> str:
-        if channel.name == "email" and message.mode == DIGEST_MODE:
+                       content: Content | None) -> str:
+        if self._queued(channel, message):
             await self._digests.queue(message, recipients, self.delivery_id(channel, message))
             await self._logger.ainfo("queued for the digest", channel=channel.name)
             return "queued"
@@ -124,6 +130,7 @@ class StaffDelivery:
         try:
             if getattr(channel, "needs_addresses", False) and not to:
                 raise NoRecipient(channel.name, _missing(recipients))
+            assert content is not None, "rendered for every channel that sends now"
             await channel.send(message, to, content)
         except NoRecipient as nobody:
             await self._log.mark_waiting(message.reminder_id, channel.name, nobody.reason)

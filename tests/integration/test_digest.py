@@ -5,10 +5,13 @@ which digest carried each item."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
+import uuid
+from datetime import time, timedelta
 
-from domain.ruleset import single
+from domain.ruleset import RulesetRegistry, single
 from rulesets import default as default_ruleset
+from service.schedule import digest_schedules, ensure_digest_schedules
 from store.reminder_log import ReminderLog
 from store.worklist import Worklist
 from tests.integration.digest_support import cis_first_events, own_centre, run_digest
@@ -80,3 +83,47 @@ async def test_a_back_dated_history_sends_nothing_at_import_and_lists_its_overdu
     assert "== En retard constaté à l'import (3) ==" in text
     assert "(35\u00a0jours de retard)" in text
     assert {r.rule for r in rows} == {"R5", "R6", "R7"}
+
+
+async def test_a_centre_configured_immediate_emails_each_reminder_at_once_as_before_digests(
+        env, pool, patient_ref, tmp_path):
+    centre, neurologist = await own_centre(pool, tmp_path, patient_ref)
+    async with staff_stack(env.client, pool, directory=False) as stack:  # the shipped ruleset, immediate
+        s = Scenario(env, stack, patient_ref)
+        diagnosed = await s.today() - timedelta(days=1)
+        await s.record_all(cis_first_events(centre, neurologist, diagnosed), on=diagnosed)
+
+        async def all_sent():
+            rows = await ReminderLog(pool).history(patient_ref)
+            return rows if len(rows) == 4 and all(r.status == "sent" for r in rows) else None
+        rows = await eventually(all_sent, what="the four R1 reminders e-mailed")
+        mails = await stack.catcher.wait_for(4)
+
+    assert sorted(m["Message-ID"] for m in mails) == sorted(r.message_id for r in rows), "one e-mail per reminder"
+    assert all(m["Message-ID"].startswith("<reminder-") and r.digest_id is None for m, r in zip(mails, rows))
+    assert all(m["Subject"].startswith("[Rappel parcours] Préavis : ") for m in mails)
+    text = mails[0].get_body(("plain",)).get_content()
+    assert text.startswith("Bonjour Dr A. Martin,") and "(règle R1)" in text
+
+
+async def test_a_digest_schedule_per_ruleset_in_force_fires_after_the_reminder_hour_in_the_centre_zone(env):
+    nice = default_ruleset().with_settings(default_ruleset().settings.model_copy(
+        update={"reminder_time": time(7, 45), "digest_after_minutes": 15}))
+    registry = RulesetRegistry(default=default_ruleset(), by_centre={"C06": nice})
+    task_queue = f"digest-schedules-{uuid.uuid4()}"
+    try:
+        first = await ensure_digest_schedules(env.client, task_queue, registry)
+        again = await ensure_digest_schedules(env.client, task_queue, registry)
+        described = {i: await env.client.get_schedule_handle(i).describe() for i in first}
+    finally:
+        for schedule_id in digest_schedules(task_queue, registry):
+            with contextlib.suppress(Exception):
+                await env.client.get_schedule_handle(schedule_id).delete()
+
+    assert first == {"pathway-digest-default": "created", "pathway-digest-C06": "created"}
+    assert set(again.values()) == {"updated"}
+    when = {i: (d.schedule.spec.time_zone_name, d.schedule.spec.calendars[0].hour[0].start,
+                d.schedule.spec.calendars[0].minute[0].start) for i, d in described.items()}
+    assert when == {"pathway-digest-default": ("Europe/Paris", 8, 30), "pathway-digest-C06": ("Europe/Paris", 8, 0)}
+    default_action = described["pathway-digest-default"].schedule.action
+    assert default_action.workflow == "PathwayDigest" and default_action.task_queue == task_queue
