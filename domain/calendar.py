@@ -27,10 +27,15 @@ def iso_date(text: str) -> date:
         raise ValueError(f"{DATE_FORMAT_MESSAGE} ({error})") from None
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(month_index, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
+    # Not calendar.monthrange: it also computes the month's first weekday, and a long pathway's
+    # plan adds months a few thousand times.
+    last_day = 29 if month == 1 and calendar.isleap(year) else _DAYS_IN_MONTH[month]
     return date(year, month + 1, min(day.day, last_day))
 
 

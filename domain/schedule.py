@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from domain.acts import Act
@@ -31,6 +31,9 @@ class Draft:
     instructions: tuple[str, ...] = ()
     at_once: bool = False
     """Due the day it arises (a start, an assessment): no heads-up."""
+
+
+_PER_INSTANCE = frozenset({"id", "due_on", "satisfier", "cancelled_on"})
 
 
 def first_act(acts: Sequence[Act], not_before: date, end: date | None, exclude: set[str] | None = None) -> Act | None:
@@ -86,10 +89,14 @@ def chain(
     drafts: list[Draft] = []
     due, not_before, n = first_due, first_not_before, 1
     next_act = _first_act_finder(acts)
+    # The template's other fields once: `dataclasses.replace` would read them again for each of
+    # a long chain's instances.
+    kept = {f.name: getattr(template, f.name) for f in fields(Draft) if f.name not in _PER_INSTANCE}
     while True:
         satisfier = next_act(not_before, end)
-        outcome = {"satisfier": satisfier} if satisfier is not None else {"cancelled_on": end}
-        draft = replace(template, id=f"{template.id}/{n}", due_on=due, **outcome)  # one copy: long chains are hot
+        found = satisfier is not None
+        draft = Draft(**kept, id=f"{template.id}/{n}", due_on=due, satisfier=satisfier if found else template.satisfier,
+                      cancelled_on=template.cancelled_on if found else end)
         drafts.append(draft if decorate is None else decorate(draft, n))
         if satisfier is None:
             return drafts
