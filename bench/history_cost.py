@@ -158,3 +158,10 @@ def rows(project: HistoryCost, project_units: float, bare: HistoryCost, bare_uni
             Row(f"Temporal history bytes per {per}", "bytes", p["bytes"], b["bytes"], higher_is_better=False),
             Row(f"Temporal Cloud billable actions per {per}", "actions", p["actions"], b["actions"],
                 higher_is_better=False, note="docs.temporal.io/cloud/actions; reading in bench/history_cost.py")]
+
+
+async def measure_sample(client: Client, clinical_events: dict[str, int], at_most: int) -> tuple[HistoryCost, int]:
+    """Cost of a sample of at most `at_most` of these workflows (workflow id -> the clinical
+    events it was given) and the clinical events of the sample."""
+    chosen = sample(list(clinical_events), at_most)
+    return await measure(client, chosen), sum(clinical_events[w] for w in chosen)
