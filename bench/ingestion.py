@@ -287,7 +287,9 @@ async def run(args: argparse.Namespace) -> Report:
             report.rounds.append(await bench.http_floor(f"s{r}"))
             report.rounds.append(await bench.project("batched", f"b{r}"))
             report.rounds.append(await bench.bare("batched", f"b{r}"))
+        fetch_started = time.monotonic()
         costs = await bench.history_costs()
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
         if args.profile:
             report.extra["profile"] = {name: profiling.summarize(stack.log_dir / f"profile-{name.replace(' ', '-')}.txt")
                                        for name in ("api", "project worker")}

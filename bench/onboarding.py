@@ -173,7 +173,9 @@ async def run(args: argparse.Namespace) -> Report:
         digest = await next_digest(stack.client, queues["project"], run_id)
         received = catcher.received[during_import:]
         recipients = {address for r in received for address in r.rcpt_tos}
+        fetch_started = time.monotonic()
         costs = await history_costs(stack.client, years)
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
     report.rows = rows(report.rounds) + cost_rows(costs)
     report.extra["history_cost"] = {path: {**c["cost"].as_json(), "clinical_events": c["clinical_events"],
                                            "patient_years": round(c["patient_years"], 1)}

@@ -358,7 +358,9 @@ async def run(args: argparse.Namespace) -> Report:
         report.rounds.append(await project_storm(stack, sizes, arrivals, run_id, catcher.port))
         report.rounds.append(await bare_storm(stack, sizes, arrivals, run_id, catcher.port))
         report.rounds.append(await digest_storm(stack, sizes, catcher, run_id))
+        fetch_started = time.monotonic()
         costs = await storm_costs(stack, sizes, run_id)
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
     project, bare, digest = report.rounds
     report.rows = [Row(f"lateness {key}", "s", project["lateness_s"][key], bare["lateness_s"][key],
                        higher_is_better=False) for key in ("p50", "p95", "p99", "max")]
