@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import profiling
+from bench import history_cost, profiling
 from bench.common import Report, Row, main, median
 from bench.drivers import CpuMeter, Run, bare_updates, post_events, wait_stored
 from bench.histories import patient_history
 from bench.stack import Child, Stack, open_stack, wait_idle
+from contracts.pathway import workflow_id_for
 from domain.planner import local_date
 from pathway_runtime.config import AppConfig
 
@@ -43,6 +44,8 @@ DRAIN_TIMEOUT_S = 300.0
 LIVE_YEARS = 1.0
 """Events of a live feed: each patient's history spans the last year, up to today (onboarding
 benchmarks the 5-year backfill)."""
+HISTORY_SAMPLE = 200
+"""Workflows of each path and kind whose histories are fetched after the rounds (every k-th)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,17 @@ class Bench:
         self.floor: Child | None = None
         self.floor_url = ""
         self.token = ""
+        self.given: dict[str, dict[str, int]] = {}
+        """"<path> <kind>" -> workflow id -> clinical events it was given, over the timed rounds."""
+
+    def _given(self, path: str, kind: str, refs: list[str], events_each: int) -> None:
+        workflow_ids = [workflow_id_for(r) if path == "project" else f"bare-{r}" for r in refs]
+        self.given.setdefault(f"{path} {kind}", {}).update(dict.fromkeys(workflow_ids, events_each))
+
+    async def history_costs(self) -> dict[str, tuple[history_cost.HistoryCost, int]]:
+        """Per path and kind: the summed cost of a sample of its workflows and their clinical events."""
+        return {key: await history_cost.measure_sample(self.stack.client, given, HISTORY_SAMPLE)
+                for key, given in self.given.items()}
 
     async def start(self) -> None:
         self.workers["project"] = await self.stack.worker("project", self.queues["project"])
@@ -139,10 +153,11 @@ class Bench:
     async def project(self, kind: str, tag: str) -> dict[str, Any]:
         if kind == "single":
             refs, bodies = single_event_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
-            concurrency = self.sizes.clients
+            concurrency, events_each = self.sizes.clients, self.sizes.events_each
         else:
             refs, bodies = batch_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
-            concurrency = self.sizes.batch_clients
+            concurrency, events_each = self.sizes.batch_clients, self.sizes.batch_events_each
+        self._given("project", kind, refs, events_each)
         expected = sum(len(b["events"]) if "events" in b else 1 for b in bodies)
         meter = CpuMeter(self.processes())
         started = time.monotonic()
@@ -153,12 +168,14 @@ class Bench:
 
     async def bare(self, kind: str, tag: str) -> dict[str, Any]:
         if kind == "single":
-            _, events = single_event_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
+            refs, events = single_event_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
             calls, concurrency, per_call = bare_calls(events), self.sizes.clients, 1
+            self._given("bare", kind, refs, self.sizes.events_each)
         else:
-            _, bodies = batch_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
+            refs, bodies = batch_bodies(f"{self.run_id}{tag}", self.sizes, self.today)
             calls = bare_batch_calls(bodies)
             concurrency, per_call = self.sizes.batch_clients * API_CONCURRENCY, self.sizes.batch_events_each
+            self._given("bare", kind, refs, per_call)
         meter = CpuMeter(self.processes())
         run = await bare_updates(self.stack.client, self.queues["bare"], calls, concurrency, per_call)
         drained = await self.settle()
@@ -228,6 +245,16 @@ def rows(rounds: list[dict[str, Any]], sizes: Sizes) -> list[Row]:
     ]
 
 
+def cost_rows(costs: dict[str, tuple[history_cost.HistoryCost, int]]) -> list[Row]:
+    """History events, bytes and billable actions per clinical event, project beside bare,
+    one event per request and in batches (bare batched: one update per patient)."""
+    found = []
+    for kind, per in (("single", "clinical event, 1 event/request"), ("batched", "clinical event, batches")):
+        (project, project_events), (bare, bare_events) = costs[f"project {kind}"], costs[f"bare {kind}"]
+        found += history_cost.rows(project, project_events, bare, bare_events, per)
+    return found
+
+
 def cpu_split(rounds: list[dict[str, Any]], path: str, kind: str) -> dict[str, float]:
     """CPU ms per event by process, over the rounds of this path and kind."""
     chosen = [r for r in rounds if r["path"] == path and r["kind"] == kind]
@@ -260,10 +287,15 @@ async def run(args: argparse.Namespace) -> Report:
             report.rounds.append(await bench.http_floor(f"s{r}"))
             report.rounds.append(await bench.project("batched", f"b{r}"))
             report.rounds.append(await bench.bare("batched", f"b{r}"))
+        fetch_started = time.monotonic()
+        costs = await bench.history_costs()
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
         if args.profile:
             report.extra["profile"] = {name: profiling.summarize(stack.log_dir / f"profile-{name.replace(' ', '-')}.txt")
                                        for name in ("api", "project worker")}
-    report.rows = rows(report.rounds, sizes)
+    report.rows = rows(report.rounds, sizes) + cost_rows(costs)
+    report.extra["history_cost"] = {key: {**cost.as_json(), "clinical_events": events}
+                                    for key, (cost, events) in costs.items()}
     report.extra["cpu_ms_per_event"] = {f"{path} {kind}": cpu_split(report.rounds, path, kind)
                                         for path in ("project", "bare", "floor") for kind in ("single", "batched")}
     failures = sum(r["failures"] for r in report.rounds)
@@ -275,6 +307,8 @@ async def run(args: argparse.Namespace) -> Report:
         f"{k} {v}" for k, v in report.extra["cpu_ms_per_event"]["bare single"].items()))
     report.notes.append("CPU ms/event by process, HTTP floor single: " + ", ".join(
         f"{k} {v}" for k, v in report.extra["cpu_ms_per_event"]["floor single"].items()))
+    report.notes.append(f"history costs: every run of a sample of at most {HISTORY_SAMPLE} workflows of each "
+                        "path and kind, fetched after the rounds (history_cost in the JSON)")
     if failures:
         report.notes.append(f"{failures} requests failed (see rounds[].errors)")
     for name, summary in report.extra.get("profile", {}).items():

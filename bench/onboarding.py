@@ -24,14 +24,15 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from bench import history_cost
 from bench.common import Report, Row, main
 from bench.drivers import CpuMeter, bare_updates, post_events, wait_stored
 from bench.histories import patient_history
 from bench.stack import open_stack, wait_idle
-from contracts.pathway import DIGEST_WORKFLOW, DigestInput, DigestReport
+from contracts.pathway import DIGEST_WORKFLOW, DigestInput, DigestReport, workflow_id_for
 from delivery.mail_catcher import MailCatcher
 from domain.planner import local_date
 from pathway_runtime.config import AppConfig
@@ -43,6 +44,8 @@ EVENTS_EACH = 20
 PATIENTS_PER_REQUEST = 50
 API_CONCURRENCY = AppConfig().api_concurrency
 DRAIN_TIMEOUT_S = 900.0
+HISTORY_SAMPLE = 200
+"""Patients of each path whose workflows' histories are fetched after the rounds (every k-th)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,27 @@ def bare_calls(bodies: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]
     return [(workflow_id, {"events": events}) for workflow_id, events in by_patient.items()]
 
 
+def patient_years(bodies: list[dict[str, Any]], today) -> dict[str, float]:
+    """Patient ref -> years from its first clinical event to today (what the import covers)."""
+    first: dict[str, str] = {}
+    for body in bodies:
+        for e in body["events"]:
+            first[e["patient_ref"]] = min(first.get(e["patient_ref"], e["occurred_on"]), e["occurred_on"])
+    return {ref: (today - date.fromisoformat(on)).days / 365.25 for ref, on in first.items()}
+
+
+async def history_costs(client, years: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """For the project and bare: the summed history cost of a sample of the patients' workflows,
+    with their clinical events and patient-years."""
+    refs = history_cost.sample(sorted(years), HISTORY_SAMPLE)
+    found = {}
+    for path, workflow_id in (("project", workflow_id_for), ("bare", lambda ref: f"bare-{ref}")):
+        cost = await history_cost.measure(client, [workflow_id(r) for r in refs])
+        found[path] = {"cost": cost, "clinical_events": EVENTS_EACH * len(refs),
+                       "patient_years": sum(years[r] for r in refs)}
+    return found
+
+
 async def reminder_rows(pool, refs: list[str]) -> int:
     async with pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM reminders WHERE patient_ref = ANY($1::text[])", refs)
@@ -99,6 +123,7 @@ async def run(args: argparse.Namespace) -> Report:
         api, url = await stack.api(queues["project"])
         token = await stack.integration_token(f"bench-{run_id}")
         processes = [stack.server, project_worker, bare_worker, api]
+        years: dict[str, float] = {}
 
         async def settle() -> float:
             return await wait_idle([project_worker, bare_worker, api], DRAIN_TIMEOUT_S)
@@ -106,6 +131,7 @@ async def run(args: argparse.Namespace) -> Report:
         for r, count in enumerate(per_round):
             refs = [f"{run_id}r{r}-{i}" for i in range(count)]
             bodies = requests_for(refs, today)
+            years.update(patient_years(bodies, today))
             events = sum(len(b["events"]) for b in bodies)
             mails_before = len(catcher.received)
             meter = CpuMeter(processes)
@@ -147,7 +173,16 @@ async def run(args: argparse.Namespace) -> Report:
         digest = await next_digest(stack.client, queues["project"], run_id)
         received = catcher.received[during_import:]
         recipients = {address for r in received for address in r.rcpt_tos}
-    report.rows = rows(report.rounds)
+        fetch_started = time.monotonic()
+        costs = await history_costs(stack.client, years)
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
+    report.rows = rows(report.rounds) + cost_rows(costs)
+    report.extra["history_cost"] = {path: {**c["cost"].as_json(), "clinical_events": c["clinical_events"],
+                                           "patient_years": round(c["patient_years"], 1)}
+                                    for path, c in costs.items()}
+    report.notes.append(f"history costs: every run of the workflows of {min(HISTORY_SAMPLE, len(years))} of the "
+                        f"{len(years)} patients, fetched after the digest; per patient-year = over the years each "
+                        "history covers (first event to today), i.e. the cost of importing them, not of living them")
     failures = sum(r["failures"] for r in report.rounds)
     project = [r for r in report.rounds if r["path"] == "project"]
     report.settings["digest"] = {"emails_during_import": during_import, "digest_emails": len(received),
@@ -195,6 +230,15 @@ def rows(rounds: list[dict[str, Any]]) -> list[Row]:
         Row("patients/s, settled", "patients/s", rate("project", "settled_s", patients),
             rate("bare", "settled_s", patients)),
     ]
+
+
+def cost_rows(costs: dict[str, dict[str, Any]]) -> list[Row]:
+    """History events, bytes and billable actions per clinical event and per patient-year."""
+    project, bare = costs["project"], costs["bare"]
+    return [*history_cost.rows(project["cost"], project["clinical_events"], bare["cost"], bare["clinical_events"],
+                               "clinical event"),
+            *history_cost.rows(project["cost"], project["patient_years"], bare["cost"], bare["patient_years"],
+                               "patient-year imported")]
 
 
 def options(parser: argparse.ArgumentParser) -> None:

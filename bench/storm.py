@@ -41,12 +41,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import history_cost
 from bench.bare import BareEmail, BareInput, BareWorkflow
 from bench.common import Report, Row, percentile
 from bench.common import main as bench_main
 from bench.drivers import for_each_concurrently
 from bench.stack import Child, Stack, open_stack, wait_idle
-from contracts.pathway import DIGEST_WORKFLOW, DigestInput, DigestReport, PathwayTimings
+from contracts.pathway import DIGEST_WORKFLOW, DigestInput, DigestReport, PathwayTimings, workflow_id_for
 from delivery.email import DIGEST_ID_HEADER, REMINDER_ID_HEADER
 from delivery.mail_catcher import MailCatcher
 from domain.calendar import add_days
@@ -67,6 +68,8 @@ CONCURRENCY = 32
 RECIPIENTS = (Recipient(role="neurologist", id="N12"), Recipient(role="crc_coordinator", id="C13"))
 ADDRESSES = ("a.martin@example.org", "crc-coordination@example.org")
 """N12 and C13 in examples/directory.json: where R15's reminders go."""
+HISTORY_SAMPLE = 200
+"""Storm workflows of each path whose histories are fetched after the storms (every k-th)."""
 
 
 @dataclass(frozen=True)
@@ -355,6 +358,9 @@ async def run(args: argparse.Namespace) -> Report:
         report.rounds.append(await project_storm(stack, sizes, arrivals, run_id, catcher.port))
         report.rounds.append(await bare_storm(stack, sizes, arrivals, run_id, catcher.port))
         report.rounds.append(await digest_storm(stack, sizes, catcher, run_id))
+        fetch_started = time.monotonic()
+        costs = await storm_costs(stack, sizes, run_id)
+        report.extra["history_fetch_s"] = round(time.monotonic() - fetch_started, 2)
     project, bare, digest = report.rounds
     report.rows = [Row(f"lateness {key}", "s", project["lateness_s"][key], bare["lateness_s"][key],
                        higher_is_better=False) for key in ("p50", "p95", "p99", "max")]
@@ -368,6 +374,13 @@ async def run(args: argparse.Namespace) -> Report:
         report.rows.append(Row(f"digest mode: arrival after the digest's start {key} (baseline: immediate "
                                "lateness)", "s", digest["lateness_s"][key], project["lateness_s"][key],
                                higher_is_better=False))
+    report.rows += history_cost.rows(costs["project"], costs["project_patients"], costs["bare"],
+                                     costs["bare_patients"], "patient (5 clinical events, 1 reminder due)",
+                                     note="bare: one workflow per reminder, timer then activity, no clinical event")
+    report.extra["history_cost"] = {path: costs[path].as_json() for path in ("project", "bare")}
+    report.notes.append(f"history costs: every run of {costs['project_patients']} project and "
+                        f"{costs['bare_patients']} bare storm workflows (every k-th), fetched after the storms; "
+                        f"per clinical event, the project's is a fifth of its per-patient figure")
     report.notes.append(f"digest variant: {digest['patients']} patients over {digest['neurologists']} neurologists "
                         f"(and the coordinator), all due the same morning: {digest['emails']} e-mails instead of "
                         f"{project['delivered']}; the digest ran {digest['digest_s']} s; its schedule leaves "
@@ -383,6 +396,14 @@ async def run(args: argparse.Namespace) -> Report:
     if arrivals.duplicates:
         report.notes.append(f"{arrivals.duplicates} e-mails arrived twice")
     return report
+
+
+async def storm_costs(stack: Stack, sizes: Sizes, run_id: str) -> dict[str, Any]:
+    """History cost of a sample of the immediate storm's pathways and of the bare storm's workflows."""
+    project = history_cost.sample([workflow_id_for(f"{run_id}p{i}") for i in range(sizes.patients)], HISTORY_SAMPLE)
+    bare = history_cost.sample([f"bare-{run_id}b{i}" for i in range(sizes.patients)], HISTORY_SAMPLE)
+    return {"project": await history_cost.measure(stack.client, project), "project_patients": len(project),
+            "bare": await history_cost.measure(stack.client, bare), "bare_patients": len(bare)}
 
 
 def options(parser: argparse.ArgumentParser) -> None:
