@@ -2,7 +2,7 @@
 the store), and no reminder is sent twice across run boundaries.
 
 Kept apart from the date-exact tests: with server 1.32, time skipping makes the
-virtual clock jump at a run boundary (../shared/TEMPORAL_NOTES.md), so this test
+virtual clock jump at a run boundary (a known server bug), so this test
 asserts on what is kept, not on exact dates. Its own server suggests
 continue-as-new after 40 history events.
 """
