@@ -149,24 +149,13 @@ def run(argv: list[str]) -> int:
         import worker
 
         return worker.main()
-    if args.command in codec_commands.COMMANDS:
-        try:
-            return codec_commands.run(args, config)
-        except ConfigError as error:
-            print(f"pathway: {error}", file=sys.stderr)
-            return EXIT_INVALID
-    if args.command in simulate_commands.COMMANDS:
-        try:
-            return simulate_commands.run(args, config)
-        except ConfigError as error:
-            print(f"pathway: {error}", file=sys.stderr)
-            return EXIT_INVALID
-    if args.command in rules_commands.COMMANDS:
-        try:
-            return rules_commands.run(args, config)
-        except ConfigError as error:
-            print(f"pathway: {error}", file=sys.stderr)
-            return EXIT_INVALID
+    for commands in (codec_commands, simulate_commands, rules_commands):  # local work: no client to reach
+        if args.command in commands.COMMANDS:
+            try:
+                return commands.run(args, config)
+            except ConfigError as error:
+                print(f"pathway: {error}", file=sys.stderr)
+                return EXIT_INVALID
     try:
         if args.command in api_commands.API_COMMANDS:
             return api_commands.run_api_command(args, config)
