@@ -54,9 +54,8 @@ class Settlement:
     async def settle(self, patient_ref: str, now: datetime, run_id: str | None) -> PlanDigest:
         """Plan, reminders due now, and the read model written; `run_id` is recorded as the run
         that settled (None: settled without a run, e.g. a pathway that ended)."""
-        events, seq = await self._events.events_after(patient_ref)
+        events, seq, imported_at = await self._events.events_and_first_receipt(patient_ref)
         ruleset = self.rulesets.for_centre(centre_of(events))
-        imported_at = await self._events.first_received_at(patient_ref) if events else None
         plan, reminders = await self._with_deliveries(compute_plan(patient_ref, events, now, ruleset), now,
                                                       ruleset, seq, imported_at)
         if events:

@@ -177,11 +177,14 @@ class EventStore:
                 return
             after = rows[-1]["patient_ref"]
 
-    async def first_received_at(self, patient_ref: str) -> datetime | None:
-        """When the store first received events of the patient (its go-live import, for a
-        history sent back-dated); None for a patient it has never heard of."""
+    async def events_and_first_receipt(self, patient_ref: str) -> tuple[list[ClinicalEvent], int, datetime | None]:
+        """`events_after(patient_ref)` and when the store first received events of the patient
+        (its go-live import, for a history sent back-dated; None for a patient it has never heard
+        of), on one connection: a settle needs both, at every event."""
         async with connection(self._pool) as conn:
-            return await conn.fetchval(queries.PATHWAYS_CREATED_AT, patient_ref)
+            rows = await conn.fetch(queries.EVENTS_FOR_PATIENT, patient_ref, 0)
+            first = await conn.fetchval(queries.PATHWAYS_CREATED_AT, patient_ref) if rows else None
+        return [EVENT_ADAPTER.validate_json(r["payload"]) for r in rows], (rows[-1]["seq"] if rows else 0), first
 
     async def events_after(self, patient_ref: str, seq: int = 0) -> tuple[list[ClinicalEvent], int]:
         """The patient's events stored after position `seq`, in order of receipt, and the
