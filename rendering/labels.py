@@ -38,7 +38,7 @@ def table() -> dict[str, dict[str, dict[str, str]]]:
 
 def label(code: str, group: str, locale: str = DEFAULT_LOCALE) -> str:
     """The label of `code` in `group` (`kind`, `closed_by`, `status`, `rung`, `role`, `urgency`,
-    `delivery`, `mode`). A rung `overdue_N` reads as `overdue`. An unknown group raises
+    `delivery`, `mode`, and for the staff pages `stage`, `track`, `event`). A rung `overdue_N` reads as `overdue`. An unknown group raises
     `KeyError`; an unknown code gives the code itself, so a new code is visible, never blank."""
     check_locale(locale)
     entries = table()[group]

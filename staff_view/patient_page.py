@@ -13,7 +13,6 @@ from domain.plan import Obligation, Plan, Status
 from domain.ruleset import Ruleset
 from rendering import format_date, label
 from staff_view.timeline import Band, Bar, Mark, Tick, Timeline, row_label
-from staff_view.words import word
 from store.event_store import StoredEvent
 from store.reminder_log import ReminderRow
 
@@ -36,10 +35,10 @@ def patient_timeline(plan: Plan, records: Sequence[StoredEvent], reminders: Sequ
         description=f"{len(obligations)} obligations, {len(ticks)} rappels et {len(events)} événements ; "
                     f"aujourd'hui le {format_date(today)}.",
         start=start, end=end, rows=tuple(rows), bars=tuple(_bar(o) for o in obligations), ticks=tuple(ticks),
-        marks=tuple(Mark(on=e.occurred_on, title=f"{word(e.type, 'event')} le {format_date(e.occurred_on)}")
+        marks=tuple(Mark(on=e.occurred_on, title=f"{label(e.type, 'event')} le {format_date(e.occurred_on)}")
                     for e in events),
-        bands=tuple([Band("stage", word(p.stage.value, "stage"), p.start, p.end) for p in periods.stages]
-                    + [Band("track", word(p.track, "track"), p.start, p.end) for p in periods.tracks]),
+        bands=tuple([Band("stage", label(p.stage.value, "stage"), p.start, p.end) for p in periods.stages]
+                    + [Band("track", label(p.track, "track"), p.start, p.end) for p in periods.tracks]),
         today=today,
     )
 

@@ -11,7 +11,7 @@ from domain.plan import Status
 from rendering import format_date, label
 from service.simulation import SimulatedObligation, SimulatedReminder, Simulation
 from staff_view.timeline import Band, Bar, Mark, Tick, Timeline, render_svg, row_label
-from staff_view.words import pages, word
+from staff_view.words import pages
 
 
 def simulation_timeline(simulation: Simulation, today: date | None = None) -> Timeline:
@@ -28,10 +28,10 @@ def simulation_timeline(simulation: Simulation, today: date | None = None) -> Ti
         description=f"{len(shown)} obligations et {len(ticks)} rappels sur {len(rows)} lignes ; {mode}.",
         start=start, end=end, rows=tuple(rows), bars=tuple(_bar(o, end) for o in shown), ticks=tuple(ticks),
         marks=tuple(Mark(on=e.on, simulated=e.simulated,
-                         title=f"{word(e.type, 'event')} le {format_date(e.on)}" + (" (simulé)" if e.simulated else ""))
+                         title=f"{label(e.type, 'event')} le {format_date(e.on)}" + (" (simulé)" if e.simulated else ""))
                     for e in simulation.events),
-        bands=tuple([Band("stage", word(p.name, "stage"), p.start, p.end) for p in simulation.stages]
-                    + [Band("track", word(p.name, "track"), p.start, p.end) for p in simulation.tracks]),
+        bands=tuple([Band("stage", label(p.name, "stage"), p.start, p.end) for p in simulation.stages]
+                    + [Band("track", label(p.name, "track"), p.start, p.end) for p in simulation.tracks]),
         today=today, open_until=end,
     )
 

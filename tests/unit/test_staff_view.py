@@ -12,11 +12,11 @@ from domain.events import EVENT_TYPES
 from domain.plan import Stage
 from domain.ruleset import single
 from pathway_cli.inputs import parse_events_text
+from rendering.labels import label as word
 from rulesets import default as default_ruleset
 from service.simulation import simulate_patient
 from staff_view.simulation_page import simulation_page, simulation_timeline
 from staff_view.timeline import render_svg
-from staff_view.words import word
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "natalizumab-patient.json"
 SVG = "{http://www.w3.org/2000/svg}"
